@@ -1,0 +1,23 @@
+# make demo   install (cached) + train the Fashion-MNIST baseline on CPU, print its top-1
+# make test   install (cached) + run the test suite
+# make bench  install (cached) + run benchmarks/
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export VENV
+
+.PHONY: install demo test bench clean
+
+install:
+	bash scripts/install.sh
+
+demo: install
+	$(PY) tools/train.py configs/baseline/resnet20_fashion-mnist.py --work-dir work_dirs/demo
+
+test: install
+	$(PY) -m pytest -q tests
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf work_dirs .pytest_cache

@@ -1,0 +1,10 @@
+# Runtime shared by every mmkd-plugins config: mmpretrain's runtime plus our plugin import.
+_base_ = 'mmpretrain::_base_/default_runtime.py'
+
+# Registers mmkd-plugins' models, datasets, hooks and metrics (and applies the stack fixes);
+# this is what makes these configs run under mmpretrain's own tools/train.py too.
+custom_imports = dict(imports=['mmkd_plugins'], allow_failed_imports=False)
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'))

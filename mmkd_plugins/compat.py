@@ -1,0 +1,172 @@
+"""The smallest set of fixes that make the pinned stack work together.
+
+Pinned stack: torch 2.14.1, mmengine 0.10.7, mmcv 2.1.0, mmpretrain 1.2.0, mmdet 3.3.0, mmrazor 1.0.0.
+:func:`apply` runs when ``mmkd_plugins`` is imported, before mmrazor is imported; every fix is
+idempotent, touches nothing on disk (site-packages are never edited) and has a test in
+``tests/test_compat.py`` that fails without it.
+
+1. :func:`restore_torch_ao_helpers` -- mmrazor 1.0.0 builds its quantization backend tables at import
+   time from ``torch.ao.quantization`` helpers that torch has since renamed or removed; without them
+   ``import mmrazor.models`` raises ``ImportError: `torch>=1.13` is not installed properly``.
+2. :func:`allow_mmengine_checkpoint_globals` -- torch >= 2.6 loads with ``weights_only=True``;
+   mmengine 0.10.7 saves its message hub (``HistoryBuffer``, numpy arrays and scalars) into every
+   checkpoint, so ``--resume``, ``load_from`` and teacher checkpoints fail with ``UnpicklingError``.
+   We allow-list exactly those types; the unpickler stays safe for everything else.
+3. :func:`forbid_silent_pip_install` -- mmengine's ``get_config``/``get_model`` run
+   ``pip install <package>`` when a config names a scope (``mmcls::``) whose package is missing.
+   That installs mmcls 0.25, which breaks mmcv; we raise a clear error instead.
+4. :func:`bridge_mmrazor_to_mmpretrain` -- mmrazor 1.0.0 knows mmcls, not mmpretrain: building an
+   algorithm whose ``architecture`` is ``dict(cfg_path='mmpretrain::...')`` or
+   ``dict(type='mmpretrain.ImageClassifier', ...)`` must resolve in mmpretrain's registry
+   (mmrazor issue #660, "ImageClassifier is not in the mmengine::model registry").
+"""
+import importlib
+import importlib.util
+
+_APPLIED = set()
+
+
+def _once(fn):
+    """Run ``fn`` at most once per process (fixes are idempotent either way)."""
+
+    def wrapper():
+        if fn.__name__ not in _APPLIED:
+            fn()
+            _APPLIED.add(fn.__name__)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@_once
+def restore_torch_ao_helpers():
+    """Restore the ``torch.ao.quantization`` names mmrazor 1.0.0 imports at module level.
+
+    torch 1.13 had ``reverse2``, ``reverse3`` and ``reverse_sequential_wrapper2`` in
+    ``fuser_method_mappings`` and private ``BackendPatternConfig._set_*`` setters; later torch
+    versions renamed or dropped some of them. The definitions below are the torch 1.13 semantics
+    (fuser methods for patterns written in reversed order, as mmrazor's tables are).
+    """
+    import torch.ao.quantization.fuser_method_mappings as fmm
+    from torch.ao.quantization.backend_config import BackendPatternConfig
+
+    # mmrazor's openvino/tensorrt tables reach this module through attribute access.
+    importlib.import_module('torch.ao.quantization.backend_config.utils')
+
+    def reverse2(f):
+
+        def reversed_fn(is_qat, x, y):
+            return f(is_qat, y, x)
+
+        return reversed_fn
+
+    def reverse3(f):
+
+        def reversed_fn(is_qat, x, w):
+            y, z = w
+            return f(is_qat, z, y, x)
+
+        return reversed_fn
+
+    def reverse_sequential_wrapper2(sequential):
+
+        def fuser_method(is_qat, m1, m2):
+            return sequential(m2, m1)
+
+        return fuser_method
+
+    for name, fn in (('reverse2', reverse2), ('reverse3', reverse3),
+                     ('reverse_sequential_wrapper2', reverse_sequential_wrapper2)):
+        if not hasattr(fmm, name):
+            setattr(fmm, name, fn)
+
+    def _setter(attr):
+
+        def set_value(self, value):
+            setattr(self, attr, value)
+            return self
+
+        return set_value
+
+    for name in ('_set_overwrite_output_fake_quantize', '_set_overwrite_output_observer',
+                 '_set_input_output_observed'):
+        if not hasattr(BackendPatternConfig, name):
+            setattr(BackendPatternConfig, name, _setter(name[len('_set'):]))
+
+
+def checkpoint_safe_globals():
+    """The exact non-tensor types an mmengine 0.10.7 checkpoint holds (message hub and meta)."""
+    import numpy as np
+    from mmengine.logging.history_buffer import HistoryBuffer
+
+    types = [HistoryBuffer, np.ndarray, np.dtype]
+    # numpy pickles arrays through ``_reconstruct`` and scalars through ``scalar``; both live in
+    # numpy._core since numpy 2 (numpy.core before).
+    for modname in ('numpy._core.multiarray', 'numpy.core.multiarray'):
+        if importlib.util.find_spec(modname.rsplit('.', 1)[0]) is None:
+            continue
+        mod = importlib.import_module(modname)
+        types += [mod._reconstruct, mod.scalar]
+        break
+    # Each dtype pickles as its own class (numpy.dtypes.Float64DType, ...).
+    types += [type(np.dtype(code)) for code in '?bBhHiIlLqQefdgFDG']
+    return types
+
+
+@_once
+def allow_mmengine_checkpoint_globals():
+    """Allow-list (not disable) the unpickler for mmengine's own checkpoint contents."""
+    import torch.serialization
+
+    torch.serialization.add_safe_globals(checkpoint_safe_globals())
+
+
+class PackageNotInstalledError(ImportError):
+    """Raised instead of mmengine's silent ``pip install`` of a missing config scope."""
+
+
+def _refuse_install(package: str):
+    from mmengine.utils import is_installed
+    if is_installed(package):
+        return
+    hint = ''
+    if package in ('mmcls', 'mmcv-full', 'mmdet'):
+        hint = (" mmcls is superseded by mmpretrain: write 'mmpretrain::...' in cfg_path/_base_ "
+                "and 'mmpretrain.' as the type prefix." if package == 'mmcls' else '')
+    raise PackageNotInstalledError(
+        f"A config names the scope '{package}::', but the package '{package}' is not installed. "
+        f'mmkd-plugins does not install packages behind your back (mmengine would run '
+        f"'pip install {package}' here).{hint}")
+
+
+@_once
+def forbid_silent_pip_install():
+    """Replace mmengine's ``install_package`` in every module that bound it."""
+    import mmengine.hub.hub as hub
+    import mmengine.utils as utils
+    import mmengine.utils.package_utils as package_utils
+
+    for mod in (hub, utils, package_utils):
+        mod.install_package = _refuse_install
+
+
+@_once
+def bridge_mmrazor_to_mmpretrain():
+    """Make mmrazor's model builder resolve mmpretrain models and ``mmpretrain::`` configs.
+
+    ``type='mmpretrain.X'`` looks the scope up among the root registry's children, which exist
+    only once ``mmpretrain.registry`` is imported, and ``cfg_path='mmpretrain::...'`` calls
+    ``mmpretrain.utils.register_all_modules``; importing mmpretrain's registry and models here
+    makes both resolve before mmrazor's first build.
+    """
+    importlib.import_module('mmpretrain.registry')
+    importlib.import_module('mmpretrain.models')
+
+
+def apply():
+    """Apply every fix (idempotent). Called by ``import mmkd_plugins``."""
+    restore_torch_ao_helpers()
+    allow_mmengine_checkpoint_globals()
+    forbid_silent_pip_install()
+    bridge_mmrazor_to_mmpretrain()

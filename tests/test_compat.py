@@ -1,0 +1,140 @@
+"""Each stack fix of mmkd_plugins.compat: the failure without it (in a fresh interpreter that does
+not import mmkd_plugins) and the success with it alone."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from conftest import config_path, shrink
+from test_datasets import needs_data
+
+
+def run_py(code):
+    """Run ``code`` in a fresh interpreter; return (returncode, stdout+stderr)."""
+    proc = subprocess.run([sys.executable, '-c', textwrap.dedent(code)], capture_output=True,
+                          text=True, timeout=300, env=dict(os.environ, PYTHONWARNINGS='ignore'))
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+# 1. mmrazor imports under torch 2.14 ------------------------------------------------------------
+
+def test_mmrazor_fails_to_import_without_the_fix():
+    rc, out = run_py('import mmrazor.models')
+    assert rc != 0 and 'is not installed properly' in out, out[-2000:]
+
+
+def test_restoring_torch_ao_helpers_makes_mmrazor_import():
+    rc, out = run_py("""
+        from mmkd_plugins.compat import restore_torch_ao_helpers
+        restore_torch_ao_helpers()
+        import mmrazor.models
+        from mmrazor.registry import MODELS
+        assert MODELS.get('SingleTeacherDistill') is not None
+        print('OK')
+    """)
+    assert rc == 0 and 'OK' in out, out[-2000:]
+
+
+def test_restored_fusers_have_torch_113_semantics():
+    import torch.ao.quantization.fuser_method_mappings as fmm
+    seen = []
+    fmm.reverse2(lambda q, a, b: seen.append((q, a, b)))(True, 'x', 'y')
+    fmm.reverse3(lambda q, a, b, c: seen.append((q, a, b, c)))(False, 'x', ('y', 'z'))
+    assert seen == [(True, 'y', 'x'), (False, 'z', 'y', 'x')]
+    seq = fmm.reverse_sequential_wrapper2(torch.nn.Sequential)(False, torch.nn.ReLU(),
+                                                                torch.nn.Identity())
+    assert isinstance(seq[0], torch.nn.Identity) and isinstance(seq[1], torch.nn.ReLU)
+
+
+# 2. mmengine checkpoints load under weights_only --------------------------------------------------
+
+@pytest.fixture(scope='module')
+def mmengine_checkpoint(tmp_path_factory):
+    if not os.path.isfile('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'):
+        pytest.skip("Debian package 'dataset-fashion-mnist' is not installed")
+    work = tmp_path_factory.mktemp('ckpt')
+    cfg = shrink(Config.fromfile(config_path('baseline/resnet20_fashion-mnist.py')), work)
+    Runner.from_cfg(cfg).train()
+    return str(work / 'epoch_1.pth')
+
+
+@needs_data
+def test_mmengine_checkpoint_fails_without_the_allow_list(mmengine_checkpoint):
+    rc, out = run_py(f"""
+        from mmengine.runner import load_checkpoint
+        import torch
+        load_checkpoint(torch.nn.Linear(1, 1), {mmengine_checkpoint!r}, strict=False)
+    """)
+    assert rc != 0 and 'Weights only load failed' in out, out[-2000:]
+
+
+@needs_data
+def test_allow_list_alone_makes_it_load(mmengine_checkpoint):
+    rc, out = run_py(f"""
+        from mmkd_plugins.compat import allow_mmengine_checkpoint_globals
+        allow_mmengine_checkpoint_globals()
+        from mmengine.runner.checkpoint import CheckpointLoader
+        ckpt = CheckpointLoader.load_checkpoint({mmengine_checkpoint!r}, map_location='cpu')
+        hub = ckpt['message_hub']
+        print('OK', sorted(ckpt), type(hub['log_scalars']['train/loss']).__name__)
+    """)
+    assert rc == 0 and 'OK' in out and 'HistoryBuffer' in out, out[-2000:]
+
+
+class _Evil:
+
+    def __reduce__(self):
+        return (os.system, ('echo pwned',))
+
+
+def test_allow_list_keeps_the_unpickler_safe(tmp_path):
+    path = str(tmp_path / 'evil.pth')
+    torch.save({'state_dict': {}, 'x': _Evil()}, path)
+    with pytest.raises(Exception, match='Weights only load failed'):
+        torch.load(path)
+
+
+# 3. no silent pip install -------------------------------------------------------------------------
+
+PIP_RECORDER = """
+    import mmengine.utils.package_utils as pu
+    def record(cmd):
+        raise RuntimeError('PIP CALLED: ' + ' '.join(cmd))
+    pu.call_command = record
+"""
+
+
+def test_mmengine_would_pip_install_a_missing_scope():
+    rc, out = run_py(PIP_RECORDER + """
+    from mmengine.hub import get_config
+    get_config('mmcls::resnet/resnet18_8xb16_cifar10.py')
+    """)
+    assert rc != 0 and 'PIP CALLED' in out and 'install mmcls' in out, out[-2000:]
+
+
+def test_missing_scope_is_a_clear_error_not_an_install():
+    rc, out = run_py(PIP_RECORDER + """
+    from mmkd_plugins.compat import forbid_silent_pip_install, PackageNotInstalledError
+    forbid_silent_pip_install()
+    from mmengine.hub import get_config, get_model
+    for fn in (get_config, get_model):
+        try:
+            fn('mmcls::resnet/resnet18_8xb16_cifar10.py')
+        except PackageNotInstalledError as e:
+            assert 'mmcls' in str(e) and 'mmpretrain' in str(e), e
+        else:
+            raise AssertionError('no error')
+    print('OK')
+    """)
+    assert rc == 0 and 'OK' in out and 'PIP CALLED' not in out, out[-2000:]
+
+
+def test_installed_scope_still_resolves():
+    from mmengine.hub import get_config
+    cfg = get_config('mmpretrain::resnet/resnet18_8xb16_cifar10.py')
+    assert cfg.model.backbone.type == 'ResNet_CIFAR'

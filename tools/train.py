@@ -1,0 +1,89 @@
+"""Train a model from an OpenMMLab config (modelled on mmpretrain's tools/train.py).
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--cfg-options k=v ...]
+    bash tools/dist_train.sh CONFIG NUM_GPUS [same options]
+"""
+import argparse
+import os
+import os.path as osp
+
+import mmkd_plugins  # noqa: F401  (stack fixes + registrations, also without custom_imports)
+from mmengine.config import Config, DictAction
+from mmengine.hooks import Hook
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+
+class _LastValMetrics(Hook):
+    """Keeps the metrics of the last validation, printed when training ends."""
+    priority = 'LOWEST'
+
+    def __init__(self):
+        self.metrics = None
+
+    def after_val_epoch(self, runner, metrics=None):
+        self.metrics = metrics
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from the given checkpoint, or from the latest one in the work dir if no '
+        'checkpoint is given')
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument('--no-validate', action='store_true',
+                        help='do not evaluate checkpoints during training')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the lr by the actual total batch size / base_batch_size')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, key=value (lists as key="[a,b]")')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def merge_args(cfg, args):
+    """Merge command-line arguments into the config (the same rules as mmpretrain's tool)."""
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main():
+    args = parse_args()
+    cfg = merge_args(Config.fromfile(args.config), args)
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    last = _LastValMetrics()
+    runner.register_hook(last)
+    runner.train()
+    if last.metrics and runner.rank == 0:
+        shown = ', '.join(f'{k}: {float(v):.2f}' for k, v in last.metrics.items())
+        print(f'Final validation ({runner.epoch} epochs, {runner.iter} iterations): {shown}',
+              flush=True)
+
+
+if __name__ == '__main__':
+    main()
