@@ -95,10 +95,29 @@ def restore_torch_ao_helpers():
             setattr(BackendPatternConfig, name, _setter(name[len('_set'):]))
 
 
+def _history_buffer_getattr(obj, name):
+    """``getattr`` restricted to what an mmengine checkpoint needs: ``HistoryBuffer.<statistic>``.
+
+    A pickled ``HistoryBuffer`` holds its statistics methods (``min``, ``max``, ``current``,
+    ``mean``), which pickle protocol 2 stores as ``getattr(HistoryBuffer, 'min')``. Allowing the
+    real ``builtins.getattr`` would let a checkpoint reach any attribute of any allowed object;
+    this one answers only those lookups.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return getattr(obj, name)
+    import pickle
+    raise pickle.UnpicklingError(
+        f'weights_only load: getattr({obj!r}, {name!r}) is not allowed (mmkd_plugins allows '
+        'getattr only for HistoryBuffer statistics methods)')
+
+
 def checkpoint_safe_globals():
-    """The exact non-tensor types an mmengine 0.10.7 checkpoint holds (message hub and meta)."""
+    """The exact non-tensor globals an mmengine 0.10.7 checkpoint holds (message hub, meta)."""
     import numpy as np
     from mmengine.logging.history_buffer import HistoryBuffer
+
+    HistoryBuffer()  # registers the default statistics methods
 
     types = [HistoryBuffer, np.ndarray, np.dtype]
     # numpy pickles arrays through ``_reconstruct`` and scalars through ``scalar``; both live in
@@ -111,6 +130,8 @@ def checkpoint_safe_globals():
         break
     # Each dtype pickles as its own class (numpy.dtypes.Float64DType, ...).
     types += [type(np.dtype(code)) for code in '?bBhHiIlLqQefdgFDG']
+    types += [(_history_buffer_getattr, 'builtins.getattr'),
+              (_history_buffer_getattr, '__builtin__.getattr')]
     return types
 
 
@@ -151,17 +172,40 @@ def forbid_silent_pip_install():
         mod.install_package = _refuse_install
 
 
+def _scope_from_type(build_func):
+    """Wrap a registry ``build_func``: ``type='pkg.Name'`` without ``_scope_`` also sets
+    ``_scope_='pkg'``, so the modules the built class builds in its ``__init__`` (an
+    ImageClassifier's data preprocessor, backbone, head) resolve in ``pkg``'s registry too."""
+
+    def build(cfg, registry, default_args=None):
+        type_ = cfg.get('type') if hasattr(cfg, 'get') else None
+        if isinstance(type_, str) and '_scope_' not in cfg:
+            scope, _ = registry.split_scope_key(type_)
+            if scope is not None and scope != registry.scope:
+                cfg = cfg.copy()
+                cfg['_scope_'] = scope
+        return build_func(cfg, registry=registry, default_args=default_args)
+
+    build.__wrapped__ = build_func
+    return build
+
+
 @_once
 def bridge_mmrazor_to_mmpretrain():
-    """Make mmrazor's model builder resolve mmpretrain models and ``mmpretrain::`` configs.
+    """Make mmrazor algorithms build mmpretrain architectures named by type prefix.
 
-    ``type='mmpretrain.X'`` looks the scope up among the root registry's children, which exist
-    only once ``mmpretrain.registry`` is imported, and ``cfg_path='mmpretrain::...'`` calls
-    ``mmpretrain.utils.register_all_modules``; importing mmpretrain's registry and models here
-    makes both resolve before mmrazor's first build.
+    With ``default_scope='mmrazor'`` and ``architecture=dict(type='mmpretrain.ImageClassifier',
+    ...)``, mmengine finds the class in mmpretrain's registry but builds what it builds in its
+    ``__init__`` (its ``ClsDataPreprocessor``) in the *current* scope, mmrazor's, and fails with
+    "ClsDataPreprocessor is not in the mmrazor::model registry" (mmrazor issue #660). mmrazor's
+    own configs
+    avoid it with ``_scope_='mmcls'``; here a type prefix switches the scope as ``_scope_`` does.
+    ``cfg_path='mmpretrain::...'`` goes through mmengine's ``get_model``, which already switches
+    to the package's scope.
     """
-    importlib.import_module('mmpretrain.registry')
-    importlib.import_module('mmpretrain.models')
+    from mmrazor.registry import MODELS
+    if not hasattr(MODELS.build_func, '__wrapped__'):
+        MODELS.build_func = _scope_from_type(MODELS.build_func)
 
 
 def apply():

@@ -14,9 +14,22 @@ from conftest import config_path, shrink
 from test_datasets import needs_data
 
 
+COMPAT_PY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                         'mmkd_plugins', 'compat.py')
+# Loads compat.py alone, as module `compat`: `import mmkd_plugins` would apply every fix.
+LOAD_COMPAT = f"""
+import importlib.util as _u
+_spec = _u.spec_from_file_location('compat', {COMPAT_PY!r})
+compat = _u.module_from_spec(_spec)
+_spec.loader.exec_module(compat)
+"""
+
+
 def run_py(code):
-    """Run ``code`` in a fresh interpreter; return (returncode, stdout+stderr)."""
-    proc = subprocess.run([sys.executable, '-c', textwrap.dedent(code)], capture_output=True,
+    """Run ``code`` in a fresh interpreter (``compat`` loaded, no fix applied)."""
+    code = LOAD_COMPAT + textwrap.dedent(code)
+    assert 'import mmkd_plugins' not in code and 'from mmkd_plugins' not in code
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True,
                           text=True, timeout=300, env=dict(os.environ, PYTHONWARNINGS='ignore'))
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -30,8 +43,7 @@ def test_mmrazor_fails_to_import_without_the_fix():
 
 def test_restoring_torch_ao_helpers_makes_mmrazor_import():
     rc, out = run_py("""
-        from mmkd_plugins.compat import restore_torch_ao_helpers
-        restore_torch_ao_helpers()
+        compat.restore_torch_ao_helpers()
         import mmrazor.models
         from mmrazor.registry import MODELS
         assert MODELS.get('SingleTeacherDistill') is not None
@@ -76,8 +88,7 @@ def test_mmengine_checkpoint_fails_without_the_allow_list(mmengine_checkpoint):
 @needs_data
 def test_allow_list_alone_makes_it_load(mmengine_checkpoint):
     rc, out = run_py(f"""
-        from mmkd_plugins.compat import allow_mmengine_checkpoint_globals
-        allow_mmengine_checkpoint_globals()
+        compat.allow_mmengine_checkpoint_globals()
         from mmengine.runner.checkpoint import CheckpointLoader
         ckpt = CheckpointLoader.load_checkpoint({mmengine_checkpoint!r}, map_location='cpu')
         hub = ckpt['message_hub']
@@ -119,8 +130,8 @@ def test_mmengine_would_pip_install_a_missing_scope():
 
 def test_missing_scope_is_a_clear_error_not_an_install():
     rc, out = run_py(PIP_RECORDER + """
-    from mmkd_plugins.compat import forbid_silent_pip_install, PackageNotInstalledError
-    forbid_silent_pip_install()
+    compat.forbid_silent_pip_install()
+    PackageNotInstalledError = compat.PackageNotInstalledError
     from mmengine.hub import get_config, get_model
     for fn in (get_config, get_model):
         try:
@@ -138,3 +149,77 @@ def test_installed_scope_still_resolves():
     from mmengine.hub import get_config
     cfg = get_config('mmpretrain::resnet/resnet18_8xb16_cifar10.py')
     assert cfg.model.backbone.type == 'ResNet_CIFAR'
+
+
+def test_restricted_getattr_refuses_anything_but_history_buffer_statistics(tmp_path):
+    import pickle
+    path = str(tmp_path / 'getattr.pth')
+
+    class Reach:
+
+        def __reduce__(self):
+            import numpy
+            return (getattr, (numpy.ndarray, 'tofile'))  # ndarray itself is allowed
+
+    torch.save({'x': Reach()}, path)
+    with pytest.raises(pickle.UnpicklingError, match=r"getattr\(.*tofile"):
+        torch.load(path)
+
+
+# 4. mmrazor algorithms over mmpretrain models ----------------------------------------------------
+
+DISTILL = """
+    compat.restore_torch_ao_helpers()
+    {fix}
+    import torch
+    from mmengine.registry import init_default_scope
+    from mmpretrain.structures import DataSample
+    from mmrazor.registry import MODELS
+    init_default_scope('mmrazor')
+    arch = {arch}
+    fc = dict(type='ModuleOutputs', source='head.fc')
+    model = MODELS.build(dict(
+        type='SingleTeacherDistill', architecture=arch, teacher=arch,
+        distiller=dict(
+            type='ConfigurableDistiller', student_recorders=dict(fc=fc),
+            teacher_recorders=dict(fc=fc),
+            distill_losses=dict(loss_kl=dict(type='KLDivergence', tau=4)),
+            loss_forward_mappings=dict(loss_kl=dict(
+                preds_S=dict(from_student=True, recorder='fc'),
+                preds_T=dict(from_student=False, recorder='fc'))))))
+    data = dict(inputs=[torch.randint(0, 255, (3, 32, 32), dtype=torch.uint8)] * 2,
+                data_samples=[DataSample().set_gt_label(1) for _ in range(2)])
+    losses = model(**model.data_preprocessor(data, True), mode='loss')
+    print('LOSSES', sorted(losses), type(model.architecture).__name__)
+"""
+TYPE_ARCH = """dict(type='mmpretrain.ImageClassifier',
+                backbone=dict(type='ResNet_CIFAR', depth=18),
+                neck=dict(type='GlobalAveragePooling'),
+                head=dict(type='LinearClsHead', num_classes=10, in_channels=512))"""
+FIX = 'compat.bridge_mmrazor_to_mmpretrain()'
+
+
+def test_type_prefixed_mmpretrain_architecture_fails_without_the_bridge():
+    rc, out = run_py(DISTILL.format(fix='', arch=TYPE_ARCH))
+    assert rc != 0 and 'is not in the mmrazor::model registry' in out, out[-2000:]
+
+
+def test_type_prefixed_mmpretrain_architecture_builds_with_the_bridge():
+    rc, out = run_py(DISTILL.format(fix=FIX, arch=TYPE_ARCH))
+    assert rc == 0 and "LOSSES ['distill.loss_kl', 'student.loss'] ImageClassifier" in out, \
+        out[-2000:]
+
+
+def test_cfg_path_mmpretrain_architecture_builds():
+    arch = "dict(cfg_path='mmpretrain::resnet/resnet18_8xb16_cifar10.py', pretrained=False)"
+    rc, out = run_py(DISTILL.format(fix=FIX, arch=arch))
+    assert rc == 0 and "LOSSES ['distill.loss_kl', 'student.loss'] ImageClassifier" in out, \
+        out[-2000:]
+
+
+def test_explicit_scope_is_left_alone():
+    from mmengine.registry import DefaultScope
+    from mmrazor.registry import MODELS
+    with DefaultScope.overwrite_default_scope('mmrazor'):
+        model = MODELS.build(dict(type='CIFARResNet', _scope_='mmpretrain'))
+    assert type(model).__name__ == 'CIFARResNet'
