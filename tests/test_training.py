@@ -39,12 +39,14 @@ class Probe(Hook):
 
 @needs_data
 def test_baseline_learns_on_real_data(tmp_path):
-    cfg = shrink(Config.fromfile(BASELINE), tmp_path, n_train=2048, n_val=1000, batch_size=64)
+    cfg = shrink(Config.fromfile(BASELINE), tmp_path, n_train=1024, n_val=1000, batch_size=64,
+                 max_epochs=4)
     runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.val_loop.run()
-    # 32 iterations on 2k real images: far above chance (10 %); a broken pipeline, label
-    # mapping or normalisation stays near it.
+    # The baseline schedule in miniature (64 iterations on 1k real images): far above chance
+    # (10 %); a broken pipeline, label mapping or normalisation stays near it. (After a short
+    # run that ends at high lr, BN running stats lag and eval accuracy sits near chance.)
     assert metrics['accuracy/top1'] > 50, metrics
 
 

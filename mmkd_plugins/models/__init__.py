@@ -1,1 +1,2 @@
+from .algorithms import *  # noqa: F401,F403
 from .backbones import *  # noqa: F401,F403

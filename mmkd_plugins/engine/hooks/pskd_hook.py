@@ -1,0 +1,49 @@
+"""Drives PS-KD's per-epoch state: alpha_t, the snapshot of last epoch's model, and checks."""
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
+
+
+@HOOKS.register_module()
+class PSKDHook(Hook):
+    """Required by :class:`~mmkd_plugins.models.algorithms.PSKD` (``custom_hooks``).
+
+    - ``before_train``: checks that the memory matches the training set (N) and the head (C).
+    - ``before_train_epoch``: sets ``alpha_t = alpha_T * (epoch + 1) / max_epochs`` and, with
+      ``source='snapshot'``, freezes the current weights (the end of epoch t-1) as the teacher.
+    - ``after_load_checkpoint`` (``--resume``): refuses a checkpoint that has no PS-KD state.
+    """
+    priority = 'NORMAL'
+
+    @staticmethod
+    def _algorithm(runner):
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        if not hasattr(model, 'set_alpha'):
+            raise TypeError(f'PSKDHook: runner.model is {type(model).__name__}, not PSKD')
+        return model
+
+    def before_train(self, runner):
+        model = self._algorithm(runner)
+        if model.source != 'memory':
+            return
+        n = len(runner.train_dataloader.dataset)
+        if model.memory.num_samples != n:
+            raise ValueError(f'PSKD: memory.num_samples={model.memory.num_samples} but the '
+                             f'training set has {n} samples')
+
+    def before_train_epoch(self, runner):
+        model = self._algorithm(runner)
+        alpha = model.set_alpha(runner.epoch, runner.max_epochs)
+        runner.message_hub.update_scalar('train/alpha_t', alpha)
+        if model.source == 'snapshot' and runner.epoch > 0:
+            model.update_snapshot()
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        keys = checkpoint.get('state_dict', {})
+        model = self._algorithm(runner)
+        needed = ['alpha_t'] + (['memory.written'] if model.source == 'memory' else [])
+        missing = [k for k in needed if k not in keys]
+        if missing:
+            raise KeyError(f'PSKD: the checkpoint has no PS-KD state {missing}: resume needs a '
+                           'checkpoint saved by a PS-KD run (use load_from without resume to '
+                           'start PS-KD from plain weights)')

@@ -1,0 +1,4 @@
+from .prediction_memory import PredictionMemory
+from .pskd import PSKD
+
+__all__ = ['PSKD', 'PredictionMemory']

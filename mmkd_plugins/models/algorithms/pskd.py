@@ -1,0 +1,195 @@
+"""PS-KD: self-knowledge distillation with progressively refined targets.
+
+Kim et al., "Self-Knowledge Distillation with Progressive Refinement of Targets", ICCV 2021.
+At epoch t (0-based ``epoch``, ``T`` = max epochs) the model is trained by cross-entropy against
+
+    target_t(x) = (1 - alpha_t) * onehot(y) + alpha_t * p_{t-1}(x),   alpha_t = alpha_T * (epoch+1) / T
+
+(Eq. 3/4 of the paper). As in the official code the first epoch already has ``alpha_0 > 0``, and
+its ``p_{-1}`` is the one-hot label, so epoch 0 trains on the plain one-hot target.
+
+``p_{t-1}`` comes from one of two sources (``source``):
+
+- ``'memory'``: a :class:`PredictionMemory` keyed by ``sample_idx``, written with the softmax of
+  the current training pass after each step (the official code's ``all_predictions``); under DDP
+  every rank all-gathers indices and predictions, so all ranks hold the same memory.
+- ``'snapshot'``: a frozen copy of the model as it was at the end of the last epoch, run in eval
+  mode on the same (augmented) batch (the paper's route for ImageNet). It is refreshed by
+  :class:`PSKDHook` at the start of each epoch and is not saved in checkpoints: on resume the
+  restored weights are exactly that model.
+
+Batch augments (mmpretrain's Mixup/CutMix) are taken over from the architecture's data
+preprocessor: the algorithm mixes inputs, one-hot labels and memory rows with the same lambda and
+permutation, so the target is ``(1-a) mix(onehot) + a mix(p_{t-1})``; the memory then stores each
+mixed image's prediction under the index of the image it was mixed into (our choice; the official
+code has no CutMix path). With ``'snapshot'`` the snapshot sees the mixed images themselves.
+"""
+import copy
+
+import torch
+import torch.nn.functional as F
+from mmengine import dist
+from mmpretrain.models.losses.cross_entropy_loss import soft_cross_entropy
+from mmrazor.models.algorithms.base import BaseAlgorithm
+from mmrazor.registry import MODELS
+
+from .prediction_memory import PredictionMemory
+
+SOURCES = ('memory', 'snapshot')
+
+
+def merge_data_preprocessor(architecture, data_preprocessor):
+    """Hand a config's top-level ``data_preprocessor`` to the wrapped classifier.
+
+    mmengine's Runner puts the config's ``data_preprocessor`` (mean/std/num_classes, usually no
+    ``type``) on the outermost model, which here is the algorithm. As for a plain
+    ``ImageClassifier``, it belongs to the classifier: merge it under the architecture's own
+    ``data_preprocessor`` (whose keys win, e.g. ``batch_augments``) and let the algorithm use the
+    classifier's preprocessor.
+    """
+    if isinstance(data_preprocessor, dict) and isinstance(architecture, dict) \
+            and 'type' in architecture:
+        architecture = dict(architecture)
+        architecture['data_preprocessor'] = {
+            **data_preprocessor, **(architecture.get('data_preprocessor') or {})
+        }
+        data_preprocessor = None
+    return architecture, data_preprocessor
+
+
+@MODELS.register_module()
+class PSKD(BaseAlgorithm):
+    """Progressive self-knowledge distillation around an mmpretrain classifier.
+
+    Args:
+        architecture (dict | BaseModel): The classifier (``ImageClassifier`` config, or
+            ``dict(cfg_path='mmpretrain::...')``). Its head must expose ``num_classes``.
+        alpha_T (float): alpha at the last epoch, in [0, 1]. Official CIFAR-100/ImageNet: 0.8.
+        source (str): ``'memory'`` or ``'snapshot'``.
+        memory (dict, optional): :class:`PredictionMemory` arguments for ``source='memory'``:
+            ``num_samples`` (the training set's length) and optionally ``dtype``, ``topk``,
+            ``residual``. ``num_classes`` defaults to the head's.
+        loss_weight (float): Weight of the PS-KD cross-entropy. Defaults to 1.
+        data_preprocessor, init_cfg: as mmrazor's ``BaseAlgorithm``.
+
+    The current ``alpha_t`` is a buffer set by :class:`PSKDHook` (required in ``custom_hooks``);
+    it and the memory are saved in checkpoints.
+    """
+
+    def __init__(self, architecture, alpha_T=0.8, source='memory', memory=None, loss_weight=1.0,
+                 data_preprocessor=None, init_cfg=None):
+        architecture, data_preprocessor = merge_data_preprocessor(architecture, data_preprocessor)
+        super().__init__(architecture, data_preprocessor, init_cfg, module_inplace=True)
+        if not isinstance(alpha_T, (int, float)) or not 0 <= alpha_T <= 1:
+            raise ValueError(f'PSKD: alpha_T={alpha_T!r} must be a number in [0, 1]')
+        if source not in SOURCES:
+            raise ValueError(f'PSKD: source={source!r} is not one of {SOURCES}')
+        head = getattr(self.architecture, 'head', None)
+        self.num_classes = getattr(head, 'num_classes', None)
+        if not isinstance(self.num_classes, int):
+            raise TypeError('PSKD: architecture.head has no int num_classes; PS-KD needs a '
+                            'classification head')
+        self.alpha_T = float(alpha_T)
+        self.source = source
+        self.loss_weight = loss_weight
+        self.register_buffer('alpha_t', torch.tensor(-1.0))  # set by PSKDHook
+        if source == 'memory':
+            if not memory or 'num_samples' not in memory:
+                raise ValueError("PSKD: source='memory' needs memory=dict(num_samples=<length "
+                                 "of the training set>, ...)")
+            memory = dict(memory)
+            if memory.setdefault('num_classes', self.num_classes) != self.num_classes:
+                raise ValueError(f"PSKD: memory.num_classes={memory['num_classes']} differs "
+                                 f'from the head num_classes={self.num_classes}')
+            self.memory = PredictionMemory(**memory)
+        elif memory:
+            raise ValueError("PSKD: memory=... is only used with source='memory'")
+        # Batch augments are applied here, to inputs, labels and memory rows alike.
+        preprocessor = self.data_preprocessor
+        self.batch_augments = getattr(preprocessor, 'batch_augments', None)
+        if self.batch_augments is not None:
+            preprocessor.batch_augments = None
+        self._snapshot = None  # [model]: kept out of state_dict(), parameters() and DDP
+
+    # -- state driven by PSKDHook -----------------------------------------------------------
+    def set_alpha(self, epoch, max_epochs):
+        """alpha_t = alpha_T * (epoch + 1) / T (official schedule, 0-based epoch)."""
+        self.alpha_t.fill_(self.alpha_T * (epoch + 1) / max_epochs)
+        return float(self.alpha_t)
+
+    @torch.no_grad()
+    def update_snapshot(self):
+        """Freeze a copy of the current model as p_{t-1} (``source='snapshot'``)."""
+        if self._snapshot is None:
+            snapshot = copy.deepcopy(self.architecture)
+            snapshot.requires_grad_(False)
+            self._snapshot = [snapshot]
+        else:
+            self._snapshot[0].load_state_dict(self.architecture.state_dict())
+        self._snapshot[0].eval()
+
+    @property
+    def snapshot(self):
+        return None if self._snapshot is None else self._snapshot[0]
+
+    # -- training -------------------------------------------------------------------------
+    def loss(self, inputs, data_samples):
+        alpha = float(self.alpha_t)
+        if alpha < 0:
+            raise RuntimeError("PSKD: alpha_t was never set: add dict(type='PSKDHook') to "
+                               'custom_hooks')
+        labels = torch.cat([s.gt_label.reshape(-1)[:1] for s in data_samples]).to(inputs.device)
+        onehot = F.one_hot(labels, self.num_classes).float()
+        indices = self._sample_indices(data_samples, inputs.device)
+
+        if self.source == 'memory':
+            scores = torch.cat([onehot, self.memory.read(indices, fallback=onehot)], dim=1)
+            if self.batch_augments is not None:
+                inputs, scores = self.batch_augments(inputs, scores)
+            onehot, prior = scores[:, :self.num_classes], scores[:, self.num_classes:]
+        else:
+            if self.batch_augments is not None:
+                inputs, onehot = self.batch_augments(inputs, onehot)
+            if self.snapshot is None:  # epoch 0: p_{-1} is the label itself
+                prior = onehot
+            else:
+                with torch.no_grad():
+                    prior = F.softmax(self.snapshot(inputs, mode='tensor').float(), dim=1)
+
+        logits = self.architecture(inputs, mode='tensor')
+        target = (1 - alpha) * onehot + alpha * prior
+        loss = self.loss_weight * soft_cross_entropy(logits, target)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f'PSKD: loss_pskd is {loss.item()} (alpha_t={alpha:.4f}); '
+                                     'lower the lr or check the inputs')
+        if self.source == 'memory':
+            self._write_memory(indices, F.softmax(logits.detach().float(), dim=1))
+        return dict(loss_pskd=loss, alpha_t=loss.new_tensor(alpha))
+
+    @staticmethod
+    def _sample_indices(data_samples, device):
+        try:
+            return torch.tensor([int(s.sample_idx) for s in data_samples], device=device)
+        except (AttributeError, KeyError):
+            raise KeyError("PSKD: the data samples carry no 'sample_idx'; the dataset must be an "
+                           'mmengine BaseDataset and the pipeline must end in PackInputs (whose '
+                           "meta_keys include 'sample_idx')") from None
+
+    def _write_memory(self, indices, probs):
+        if dist.get_world_size() > 1:
+            # Ranks may hold batches of different sizes (last batch): pad to the largest.
+            size = torch.tensor([len(indices)], device=indices.device)
+            sizes = [int(s) for s in dist.all_gather(size)]
+            pad = max(sizes) - len(indices)
+            indices = torch.cat([indices, indices.new_full((pad, ), -1)])
+            probs = torch.cat([probs, probs.new_zeros(pad, probs.shape[1])])
+            indices = torch.cat([t[:n] for t, n in zip(dist.all_gather(indices), sizes)])
+            probs = torch.cat([t[:n] for t, n in zip(dist.all_gather(probs), sizes)])
+        self.memory.write(indices, probs)
+
+    # -- inference: the architecture alone ---------------------------------------------------
+    def _forward(self, inputs, data_samples=None):
+        return self.architecture(inputs, data_samples, mode='tensor')
+
+    def _predict(self, inputs, data_samples=None):
+        return self.architecture(inputs, data_samples, mode='predict')
