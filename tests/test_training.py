@@ -29,7 +29,7 @@ class Probe(Hook):
     def before_train(self, runner):
         self.start_state = {k: v.clone() for k, v in runner.model.state_dict().items()}
         opt = runner.optim_wrapper.optimizer
-        self.start_momentum = [opt.state[p].get('momentum_buffer') for p in
+        self.start_momentum = [opt.state[p]['momentum_buffer'].clone() for p in
                                opt.param_groups[0]['params'] if p in opt.state]
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
@@ -134,3 +134,18 @@ def test_our_train_tool_resumes_and_test_tool_evaluates(tmp_path):
                 'test_dataloader.num_workers=0'], REPO)
     assert "'accuracy/top1'" in out
     assert osp.isfile(tmp_path / 'r.pkl')
+    # the reliability diagram reads those results and draws a PNG
+    out = _run([sys.executable, 'tools/analysis/reliability_diagram.py', str(tmp_path / 'r.pkl'),
+                '--out', str(tmp_path / 'rel.png')], REPO)
+    assert 'ECE' in out
+    with open(tmp_path / 'rel.png', 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    from mmkd_plugins.evaluation import expected_calibration_error
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'reliability', osp.join(REPO, 'tools', 'analysis', 'reliability_diagram.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    probs, labels = tool.load_results(str(tmp_path / 'r.pkl'))
+    assert probs.shape == (64, 10) and labels.shape == (64, )
+    assert f'ECE {expected_calibration_error(probs, labels):.2f}' in out

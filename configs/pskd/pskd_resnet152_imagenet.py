@@ -6,6 +6,7 @@ _base_ = [
     '../_base_/datasets/imagenet_bs256.py',
     '../_base_/schedules/imagenet_sgd_90e.py',
     '../_base_/default_runtime.py',
+    '../_base_/evaluators/calibration.py',
 ]
 
 model = dict(
@@ -15,12 +16,5 @@ model = dict(
     alpha_T=0.8,
     source='snapshot')
 custom_hooks = [dict(type='PSKDHook')]
-
-val_evaluator = [
-    dict(type='Accuracy', topk=(1, 5)),
-    dict(type='ECE', n_bins=10),
-    dict(type='AURC'),
-    dict(type='EAURC'),
-    dict(type='NLL'),
-]
+val_evaluator = {{_base_.calibration_metrics}}
 test_evaluator = val_evaluator

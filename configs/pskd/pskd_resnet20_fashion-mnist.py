@@ -1,5 +1,8 @@
 # PS-KD (memory) on Fashion-MNIST with the baseline's resnet20 and schedule (CPU-sized).
-_base_ = ['../baseline/resnet20_fashion-mnist.py']
+_base_ = [
+    '../baseline/resnet20_fashion-mnist.py',
+    '../_base_/evaluators/calibration.py',
+]
 
 model = dict(
     _delete_=True,
@@ -9,12 +12,5 @@ model = dict(
     source='memory',
     memory=dict(num_samples=60000, dtype='float32'))
 custom_hooks = [dict(type='PSKDHook')]
-
-val_evaluator = [
-    dict(type='Accuracy', topk=(1, )),
-    dict(type='ECE', n_bins=10),
-    dict(type='AURC'),
-    dict(type='EAURC'),
-    dict(type='NLL'),
-]
+val_evaluator = {{_base_.calibration_metrics}}
 test_evaluator = val_evaluator

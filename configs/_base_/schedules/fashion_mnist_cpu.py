@@ -1,5 +1,5 @@
 # A short schedule sized for 2 CPU cores: SGD Nesterov, one epoch of linear warm-up then cosine.
-max_epochs = 4
+max_epochs = 3
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4))
 param_scheduler = [
