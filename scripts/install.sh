@@ -27,7 +27,7 @@ if [[ -f $STAMP && "$(cat "$STAMP")" == "$want" ]]; then
 fi
 
 [[ -x $VENV/bin/python ]] || { log "creating $VENV"; "$PYTHON" -m venv "$VENV"; }
-PY=$ROOT/$VENV/bin/python
+PY=$(cd "$VENV" && pwd)/bin/python
 PIP=("$PY" -m pip --disable-pip-version-check -q)
 C=(-c "$ROOT/constraints.txt")
 

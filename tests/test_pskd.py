@@ -337,3 +337,15 @@ def test_end_to_end_reports_calibration_metrics(tmp_path):
     assert {'accuracy/top1', 'ECE', 'AURC', 'E-AURC', 'NLL'} <= set(metrics)
     assert 0 <= metrics['ECE'] <= 100 and metrics['NLL'] > 0
     assert runner.message_hub.get_scalar('train/alpha_t').current() == pytest.approx(0.8)
+
+
+def test_snapshot_mode_refuses_to_resume_inside_an_epoch():
+    from types import SimpleNamespace
+    from mmkd_plugins.engine.hooks import PSKDHook
+    model = build(source='snapshot', memory=None)
+    runner = SimpleNamespace(model=model, train_dataloader=[0] * 10)
+    ckpt = dict(state_dict=model.state_dict(), meta=dict(iter=20))
+    PSKDHook().after_load_checkpoint(runner, ckpt)  # end of epoch 2: fine
+    ckpt['meta']['iter'] = 25
+    with pytest.raises(ValueError, match='inside an epoch'):
+        PSKDHook().after_load_checkpoint(runner, ckpt)

@@ -64,9 +64,11 @@ def plot(probs, labels, out, n_bins=10, title=''):
     width = 1.0 / n_bins
     centers = (edges[:-1] + width / 2).tolist()
     fig, ax = plt.subplots(figsize=(5, 5))
-    ax.bar(centers, accs, width=width, edgecolor='black', color='tab:blue', label='accuracy')
-    ax.bar(centers, [c - a for a, c in zip(accs, confs)], bottom=accs, width=width,
-           edgecolor='red', color='tab:red', alpha=0.3, label='gap to confidence')
+    ax.bar(centers, accs, width=width, edgecolor='black', color='tab:blue', alpha=0.8,
+           label='accuracy per bin')
+    filled = [i for i, n in enumerate(counts) if n]
+    ax.plot([centers[i] for i in filled], [confs[i] for i in filled], 'o-', color='tab:red',
+            label='mean confidence per bin')
     ax.plot([0, 1], [0, 1], 'k--', label='perfect calibration')
     ax.set_xlim(0, 1), ax.set_ylim(0, 1)
     ax.set_xlabel('confidence'), ax.set_ylabel('accuracy')

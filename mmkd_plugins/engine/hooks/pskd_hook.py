@@ -11,7 +11,8 @@ class PSKDHook(Hook):
     - ``before_train``: checks that the memory matches the training set (N) and the head (C).
     - ``before_train_epoch``: sets ``alpha_t = alpha_T * (epoch + 1) / max_epochs`` and, with
       ``source='snapshot'``, freezes the current weights (the end of epoch t-1) as the teacher.
-    - ``after_load_checkpoint`` (``--resume``): refuses a checkpoint that has no PS-KD state.
+    - ``after_load_checkpoint`` (``--resume``): refuses a checkpoint that has no PS-KD state, and
+      in snapshot mode one saved inside an epoch (the snapshot itself is not checkpointed).
     """
     priority = 'NORMAL'
 
@@ -47,3 +48,10 @@ class PSKDHook(Hook):
             raise KeyError(f'PSKD: the checkpoint has no PS-KD state {missing}: resume needs a '
                            'checkpoint saved by a PS-KD run (use load_from without resume to '
                            'start PS-KD from plain weights)')
+        it = checkpoint.get('meta', {}).get('iter')
+        if model.source == 'snapshot' and it is not None \
+                and it % len(runner.train_dataloader) != 0:
+            raise ValueError(
+                f"PSKD: source='snapshot' cannot resume from iteration {it}, inside an epoch: the "
+                'snapshot (last epoch\'s model) is not saved in checkpoints; resume from an '
+                'end-of-epoch checkpoint (CheckpointHook by_epoch=True)')
