@@ -23,23 +23,7 @@ idempotent, touches nothing on disk (site-packages are never edited) and has a t
 import importlib
 import importlib.util
 
-_APPLIED = set()
 
-
-def _once(fn):
-    """Run ``fn`` at most once per process (fixes are idempotent either way)."""
-
-    def wrapper():
-        if fn.__name__ not in _APPLIED:
-            fn()
-            _APPLIED.add(fn.__name__)
-
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
-
-
-@_once
 def restore_torch_ao_helpers():
     """Restore the ``torch.ao.quantization`` names mmrazor 1.0.0 imports at module level.
 
@@ -135,7 +119,6 @@ def checkpoint_safe_globals():
     return types
 
 
-@_once
 def allow_mmengine_checkpoint_globals():
     """Allow-list (not disable) the unpickler for mmengine's own checkpoint contents."""
     import torch.serialization
@@ -151,17 +134,14 @@ def _refuse_install(package: str):
     from mmengine.utils import is_installed
     if is_installed(package):
         return
-    hint = ''
-    if package in ('mmcls', 'mmcv-full', 'mmdet'):
-        hint = (" mmcls is superseded by mmpretrain: write 'mmpretrain::...' in cfg_path/_base_ "
-                "and 'mmpretrain.' as the type prefix." if package == 'mmcls' else '')
+    hint = (" mmcls is superseded by mmpretrain: write 'mmpretrain::...' in cfg_path/_base_ "
+            "and 'mmpretrain.' as the type prefix." if package == 'mmcls' else '')
     raise PackageNotInstalledError(
         f"A config names the scope '{package}::', but the package '{package}' is not installed. "
         f'mmkd-plugins does not install packages behind your back (mmengine would run '
         f"'pip install {package}' here).{hint}")
 
 
-@_once
 def forbid_silent_pip_install():
     """Replace mmengine's ``install_package`` in every module that bound it."""
     import mmengine.hub.hub as hub
@@ -190,7 +170,6 @@ def _scope_from_type(build_func):
     return build
 
 
-@_once
 def bridge_mmrazor_to_mmpretrain():
     """Make mmrazor algorithms build mmpretrain architectures named by type prefix.
 

@@ -1,0 +1,131 @@
+"""The four ensemble teachers of KDCL (Guo et al., "Online Knowledge Distillation via
+Collaborative Learning", CVPR 2020, Sec. 3.2). Each maps the m students' logits ``z_1..z_m``
+(B x C each) and the labels to one B x C teacher logit ``z_t``; the caller detaches it.
+
+- :class:`NaiveEnsemble` (KDCL-Naive): the logits of the member with the lowest cross-entropy on
+  this batch.
+- :class:`LinearEnsemble` (KDCL-Linear): ``z_t = sum_i a_i z_i`` with learnable ``a`` (initialised
+  to 1/m), trained by the cross-entropy of ``z_t`` against the labels on detached member logits
+  (:meth:`LinearEnsemble.loss`), as the paper's ``min_a CE(sum_i a_i z_i, y)``.
+- :class:`MinLogitEnsemble` (KDCL-MinLogit): ``z_t^c = min_i (z_i^c - z_i^y)``: each member's
+  logits minus its ground-truth logit, the per-class minimum over members (the true class is 0
+  for every member, every other class takes its most confident "against" margin).
+- :class:`GeneralEnsemble` (KDCL-General): ``z_t = sum_i w_i z_i`` with ``w`` minimising the
+  estimated generalization error ``w^T C w`` subject to ``sum_i w_i = 1`` (Lagrange multipliers):
+  ``w = C^{-1} 1 / (1^T C^{-1} 1)``, where ``C_ij = E[(p_i - y)^T (p_j - y)]`` is the covariance of
+  the members' softmax errors on held-out data (:meth:`GeneralEnsemble.fit`, run at an interval
+  by a hook). Our choices: ``C`` is built from softmax probabilities against one-hot labels, and
+  ``ridge * trace(C)/m`` is added to its diagonal before solving, so correlated members keep
+  ``C`` invertible; until the first fit ``w = 1/m``.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def _stack(logits):
+    if len(logits) < 2:
+        raise ValueError(f'KDCL ensembles need m >= 2 members, got {len(logits)}')
+    return torch.stack(list(logits))  # m x B x C
+
+
+class NaiveEnsemble(nn.Module):
+    """The lowest-cross-entropy member's logits."""
+
+    def forward(self, logits, labels):
+        z = _stack(logits)
+        ce = torch.stack([F.cross_entropy(zi, labels) for zi in z])
+        self.last_choice = int(ce.argmin())
+        return z[self.last_choice]
+
+
+class MinLogitEnsemble(nn.Module):
+    """Per-class minimum of ``z_i - z_i[y]`` over members."""
+
+    def forward(self, logits, labels):
+        z = _stack(logits)
+        gt = z.gather(2, labels.view(1, -1, 1).expand(z.shape[0], -1, 1))
+        return (z - gt).min(dim=0).values
+
+
+class LinearEnsemble(nn.Module):
+    """``sum_i a_i z_i`` with learnable ``a``."""
+
+    def __init__(self, num_members):
+        super().__init__()
+        if not isinstance(num_members, int) or num_members < 2:
+            raise ValueError(f'LinearEnsemble: num_members={num_members!r} must be an int >= 2')
+        self.weights = nn.Parameter(torch.full((num_members, ), 1.0 / num_members))
+
+    def forward(self, logits, labels=None):
+        z = _stack(logits)
+        if z.shape[0] != len(self.weights):
+            raise ValueError(f'LinearEnsemble: {z.shape[0]} members, {len(self.weights)} weights')
+        return torch.einsum('m,mbc->bc', self.weights, z)
+
+    def loss(self, logits, labels):
+        """CE of the ensemble on detached member logits: trains ``a`` only."""
+        return F.cross_entropy(self([z.detach() for z in logits]), labels)
+
+
+class GeneralEnsemble(nn.Module):
+    """``sum_i w_i z_i`` with ``w`` from the held-out error covariance (closed form)."""
+
+    def __init__(self, num_members, ridge=1e-4):
+        super().__init__()
+        if not isinstance(num_members, int) or num_members < 2:
+            raise ValueError(f'GeneralEnsemble: num_members={num_members!r} must be an int >= 2')
+        if ridge < 0:
+            raise ValueError(f'GeneralEnsemble: ridge={ridge} must be >= 0')
+        self.ridge = ridge
+        self.register_buffer('weights', torch.full((num_members, ), 1.0 / num_members))
+
+    @staticmethod
+    def solve(cov, ridge=0.0):
+        """``argmin_w w^T C w`` s.t. ``sum w = 1``: ``C^{-1} 1 / (1^T C^{-1} 1)``."""
+        cov = cov.double()
+        m = cov.shape[0]
+        cov = cov + ridge * torch.trace(cov) / m * torch.eye(m, dtype=cov.dtype)
+        x = torch.linalg.solve(cov, torch.ones(m, dtype=cov.dtype))
+        return (x / x.sum()).float()
+
+    @staticmethod
+    def error_covariance(probs, labels):
+        """``C_ij = mean_n (p_i(n) - y(n))^T (p_j(n) - y(n))`` from m x N x C softmax outputs."""
+        probs = torch.as_tensor(probs).double()
+        err = probs - F.one_hot(labels, probs.shape[-1]).double().unsqueeze(0)
+        return torch.einsum('inc,jnc->ij', err, err) / probs.shape[1]
+
+    @torch.no_grad()
+    def fit(self, probs, labels):
+        """Set ``w`` from held-out softmax outputs (m x N x C) and labels (N)."""
+        w = self.solve(self.error_covariance(probs, labels), self.ridge)
+        self.weights.copy_(w.to(self.weights.device))
+        return self.weights
+
+    def forward(self, logits, labels=None):
+        z = _stack(logits)
+        if z.shape[0] != len(self.weights):
+            raise ValueError(f'GeneralEnsemble: {z.shape[0]} members, {len(self.weights)} weights')
+        return torch.einsum('m,mbc->bc', self.weights.to(z.dtype), z)
+
+
+ENSEMBLES = {
+    'Naive': NaiveEnsemble,
+    'Linear': LinearEnsemble,
+    'MinLogit': MinLogitEnsemble,
+    'General': GeneralEnsemble,
+}
+
+
+def build_ensemble(cfg, num_members):
+    """``dict(type='Naive'|'Linear'|'MinLogit'|'General', ...)`` -> ensemble module."""
+    cfg = dict(cfg)
+    kind = cfg.pop('type', None)
+    if kind not in ENSEMBLES:
+        raise ValueError(f'KDCL: ensemble type={kind!r} is not one of {list(ENSEMBLES)}')
+    if kind in ('Linear', 'General'):
+        cfg['num_members'] = num_members
+    elif cfg:
+        raise ValueError(f'KDCL: ensemble {kind} takes no arguments, got {sorted(cfg)}')
+    return ENSEMBLES[kind](**cfg)
