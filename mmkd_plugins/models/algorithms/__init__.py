@@ -1,4 +1,5 @@
 from .prediction_memory import PredictionMemory
+from .kdcl import KDCL
 from .pskd import PSKD
 
-__all__ = ['PSKD', 'PredictionMemory']
+__all__ = ['KDCL', 'PSKD', 'PredictionMemory']

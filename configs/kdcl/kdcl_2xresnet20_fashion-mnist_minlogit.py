@@ -1,0 +1,30 @@
+# KDCL-MinLogit with two resnet20 students on Fashion-MNIST (CPU-sized): each student sees its
+# own random crop/flip of every image (MultiView), both learn from the MinLogit ensemble.
+_base_ = ['../baseline/resnet20_fashion-mnist.py']
+
+num_students = 2
+student = {{_base_.model}}
+model = dict(
+    _delete_=True,
+    type='mmrazor.KDCL',
+    students=[student] * num_students,
+    ensemble=dict(type='MinLogit'),
+    temperature=2.0,
+    kd_weight=1.0,
+    # one normalisation for every view (mmpretrain's SelfSupDataPreprocessor)
+    data_preprocessor=dict(type='mmpretrain.SelfSupDataPreprocessor', mean=[72.94], std=[90.02],
+                           to_rgb=False))
+
+train_dataloader = dict(
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(pipeline=[
+        dict(type='MultiView', num_views=num_students, transforms=[[
+            dict(type='RandomCrop', crop_size=28, padding=2),
+            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+        ]]),
+        dict(type='PackInputs'),
+    ]))
+val_dataloader = dict(collate_fn=dict(type='default_collate'))
+test_dataloader = val_dataloader
+val_evaluator = [dict(type='Accuracy', topk=(1, )), dict(type='KDCLAccuracy')]
+test_evaluator = val_evaluator

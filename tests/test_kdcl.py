@@ -1,0 +1,160 @@
+"""KDCL algorithm: loss against a hand reference, detached target, every student learns, views
+differ, Linear/General weights in checkpoints and resume, bad input, a tiny Runner run."""
+import copy
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.registry import DefaultScope, init_default_scope
+from mmengine.runner import Runner
+from mmpretrain.registry import DATASETS
+from mmpretrain.structures import DataSample
+from mmrazor.registry import MODELS
+
+from conftest import config_path, shrink
+from test_datasets import needs_data
+
+C = 3
+STUDENT = dict(
+    type='ImageClassifier',
+    backbone=dict(type='CIFARResNet', arch='resnet8', in_channels=1),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=C, in_channels=64))
+KDCL_FMNIST = config_path('kdcl/kdcl_2xresnet20_fashion-mnist_minlogit.py')
+
+
+def build(**kwargs):
+    cfg = dict(type='mmrazor.KDCL', students=[copy.deepcopy(STUDENT) for _ in range(2)],
+               ensemble=dict(type='MinLogit'), temperature=2.0)
+    cfg.update(kwargs)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return MODELS.build(cfg)
+
+
+def views_and_samples(m=2, labels=(0, 2, 1), seed=0):
+    g = torch.Generator().manual_seed(seed)
+    views = [torch.randn(len(labels), 1, 12, 12, generator=g) for _ in range(m)]
+    return views, [DataSample().set_gt_label(y) for y in labels]
+
+
+def test_loss_equals_hand_reference():
+    torch.manual_seed(0)
+    model = build(kd_weight=0.5, ce_weight=1.0)
+    views, samples = views_and_samples()
+    y = torch.tensor([0, 2, 1])
+    z = [s(v, mode='tensor').detach() for s, v in zip(model.students, views)]
+    # MinLogit by hand: per-class min of z_i - z_i[y]
+    zt = torch.minimum(z[0] - z[0].gather(1, y[:, None]), z[1] - z[1].gather(1, y[:, None]))
+    pt = torch.exp(zt / 2) / torch.exp(zt / 2).sum(1, keepdim=True)
+    losses = model.loss(views, samples)
+    for i in range(2):
+        log_q = z[i] / 2 - torch.log(torch.exp(z[i] / 2).sum(1, keepdim=True))
+        kl = (pt * (torch.log(pt) - log_q)).sum(1).mean()
+        assert losses[f'student{i}.loss_kd'].item() == pytest.approx(0.5 * 4 * kl.item(),
+                                                                    rel=1e-4)
+        assert losses[f'student{i}.loss_ce'].item() == pytest.approx(
+            F.cross_entropy(z[i], y).item(), rel=1e-5)
+
+
+def test_target_is_detached_each_student_learns_only_from_its_own_losses():
+    model = build()
+    views, samples = views_and_samples()
+    losses = model.loss(views, samples)
+    losses['student0.loss_kd'].backward()
+    assert all(p.grad is None for p in model.students[1].parameters())
+    assert model.students[0].head.fc.weight.grad.abs().sum() > 0
+
+
+def test_every_student_changes_after_one_step_and_linear_weights_learn():
+    from mmengine.optim import OptimWrapper
+    model = build(ensemble=dict(type='Linear'))
+    before = copy.deepcopy(model.state_dict())
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    views, samples = views_and_samples()
+    data = dict(inputs=[(v * 50 + 100).clamp(0, 255).to(torch.uint8) for v in views],
+                data_samples=samples)
+    log = model.train_step(data, optim)
+    assert {'student0.loss_ce', 'student1.loss_kd', 'ensemble.loss_ce'} <= set(log)
+    after = model.state_dict()
+    for i in range(2):
+        key = f'students.{i}.head.fc.weight'
+        assert not torch.equal(before[key], after[key]), key
+    assert not torch.equal(before['ensemble.weights'], after['ensemble.weights'])
+
+
+@needs_data
+def test_each_student_gets_its_own_view():
+    cfg = Config.fromfile(KDCL_FMNIST)
+    init_default_scope('mmpretrain')
+    ds_cfg = cfg.train_dataloader.dataset
+    ds_cfg.indices = 8
+    dataset = DATASETS.build(ds_cfg)
+    item = dataset[0]
+    assert len(item['inputs']) == 2
+    differ = [not torch.equal(*dataset[i]['inputs']) for i in range(8)]
+    assert sum(differ) >= 6  # random crop + flip: equal views are rare
+
+
+@pytest.mark.parametrize('kwargs,field', [
+    (dict(students=[STUDENT]), 'm >= 2'),
+    (dict(ensemble=dict(type='Average')), 'ensemble type'),
+    (dict(temperature=0), 'temperature'),
+    (dict(kd_weight=-1), 'kd_weight'),
+    (dict(eval_student=2), 'eval_student'),
+])
+def test_bad_configuration(kwargs, field):
+    with pytest.raises(ValueError, match=field):
+        build(**kwargs)
+
+
+def test_students_with_different_class_counts_are_refused():
+    other = copy.deepcopy(STUDENT)
+    other['head']['num_classes'] = 5
+    with pytest.raises(ValueError, match='num_classes'):
+        build(students=[STUDENT, other])
+
+
+def test_view_count_must_match_the_students():
+    model = build()
+    views, samples = views_and_samples(m=3)
+    with pytest.raises(ValueError, match='num_views=2'):
+        model.loss(views, samples)
+    with pytest.raises(ValueError, match='MultiView'):
+        model.loss(views[0], samples)
+
+
+class WeightsAtStart(Hook):
+
+    def before_train(self, runner):
+        self.weights = runner.model.ensemble.weights.detach().clone()
+
+
+@needs_data
+def test_tiny_run_reports_students_and_ensemble_and_resume_restores_linear_weights(tmp_path):
+    cfg = shrink(Config.fromfile(KDCL_FMNIST), tmp_path, n_train=64, n_val=64, batch_size=32)
+    cfg.model.ensemble = dict(type='Linear')
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.val_loop.run()
+    assert {'accuracy/top1', 'kdcl/student0/top1', 'kdcl/student1/top1',
+            'kdcl/ensemble/top1'} <= set(metrics)
+    assert metrics['accuracy/top1'] == metrics['kdcl/student0/top1']
+    saved = torch.load(tmp_path / 'epoch_1.pth')['state_dict']['ensemble.weights']
+    assert not torch.allclose(saved, torch.full((2, ), 0.5))  # learned, and checkpointed
+
+    cfg2 = shrink(Config.fromfile(KDCL_FMNIST), tmp_path, n_train=64, n_val=64, batch_size=32,
+                  max_epochs=2)
+    cfg2.model.ensemble = dict(type='Linear')
+    cfg2.resume, cfg2.load_from = True, str(tmp_path / 'epoch_1.pth')
+    resumed = Runner.from_cfg(cfg2)
+    probe = WeightsAtStart()
+    resumed.register_hook(probe)
+    resumed.train()
+    assert torch.equal(probe.weights, saved)
+
+
+def test_general_is_refused_until_its_held_out_hook_exists():
+    with pytest.raises(NotImplementedError, match='held-out'):
+        build(ensemble=dict(type='General'))
