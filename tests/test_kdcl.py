@@ -155,6 +155,108 @@ def test_tiny_run_reports_students_and_ensemble_and_resume_restores_linear_weigh
     assert torch.equal(probe.weights, saved)
 
 
-def test_general_is_refused_until_its_held_out_hook_exists():
-    with pytest.raises(NotImplementedError, match='held-out'):
-        build(ensemble=dict(type='General'))
+def test_general_without_its_held_out_hook_is_refused():
+    model = build(ensemble=dict(type='General'))
+    views, samples = views_and_samples()
+    with pytest.raises(RuntimeError, match='KDCLGeneralHook'):
+        model.loss(views, samples)
+
+
+def _load_tool():
+    import importlib.util
+    import os.path as osp
+    from conftest import REPO
+    spec = importlib.util.spec_from_file_location(
+        'export_student', osp.join(REPO, 'tools', 'export_student.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+@needs_data
+def test_exported_student_loads_into_a_plain_classifier_with_the_same_predictions(tmp_path):
+    import subprocess
+    import sys
+    from mmpretrain.registry import MODELS as CLS_MODELS
+    from conftest import REPO
+    cfg = shrink(Config.fromfile(KDCL_FMNIST), tmp_path, n_train=64, n_val=64, batch_size=32)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    out = tmp_path / 'student1.pth'
+    proc = subprocess.run([sys.executable, 'tools/export_student.py',
+                           str(tmp_path / 'epoch_1.pth'), str(out), '--student', '1'],
+                          cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "students.0" in proc.stdout  # says what it dropped
+    plain_cfg = Config.fromfile(config_path('baseline/resnet20_fashion-mnist.py'))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        plain = CLS_MODELS.build(plain_cfg.model)
+    state = torch.load(out)['state_dict']
+    result = plain.load_state_dict(state, strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    x = torch.randn(4, 1, 28, 28)
+    kdcl_student = runner.model.students[1].eval()
+    plain.eval()
+    with torch.no_grad():
+        assert torch.allclose(plain(x, mode='tensor'), kdcl_student(x, mode='tensor'))
+
+
+def test_export_selection_rules():
+    tool = _load_tool()
+    kdcl = {'students.0.backbone.w': 0, 'students.1.backbone.w': 1, 'ensemble.weights': 2}
+    kept, dropped = tool.select(kdcl, 1)
+    assert kept == {'backbone.w': 1} and set(dropped) == {'students.0.backbone.w',
+                                                          'ensemble.weights'}
+    with pytest.raises(ValueError, match='--student'):
+        tool.select(kdcl, None)
+    with pytest.raises(KeyError, match='students 0..1'):
+        tool.select(kdcl, 2)
+    pskd = {'architecture.backbone.w': 0, 'memory.probs': 1, 'alpha_t': 2}
+    assert tool.select(pskd)[0] == {'backbone.w': 0}
+    with pytest.raises(KeyError, match='no classifier'):
+        tool.select({'foo.bar': 0})
+
+
+@needs_data
+def test_general_hook_fits_weights_on_the_held_out_split_and_they_resume(tmp_path):
+    from mmkd_plugins.engine.hooks import KDCLGeneralHook
+    from mmkd_plugins.models.algorithms.kdcl_ensembles import GeneralEnsemble
+    general = config_path('kdcl/kdcl_2xresnet20_fashion-mnist_general.py')
+
+    def cfg_for(work, epochs):
+        cfg = shrink(Config.fromfile(general), work, n_train=64, n_val=32, batch_size=32,
+                     max_epochs=epochs)
+        hook = cfg.custom_hooks[0]
+        hook.heldout_dataloader.dataset.indices = list(range(100, 164))
+        hook.heldout_dataloader.num_workers = 0
+        hook.heldout_dataloader.batch_size = 32
+        return cfg
+
+    runner = Runner.from_cfg(cfg_for(tmp_path, 2))
+    runner.train()  # fit at the start of epoch 1
+    w = runner.model.ensemble.weights
+    assert not torch.allclose(w, torch.full((2, ), 0.5)) and float(w.sum()) == pytest.approx(1)
+    assert runner.message_hub.get_scalar('train/kdcl_w0').current() == pytest.approx(float(w[0]))
+    # the weights are the closed form of the held-out covariance of the epoch-1 students: refit
+    # from the epoch_1 checkpoint's students on the same held-out data gives the same w
+    ckpt = torch.load(tmp_path / 'epoch_1.pth')['state_dict']
+    model = copy.deepcopy(runner.model)
+    model.load_state_dict(ckpt)
+    loader = runner.build_dataloader(cfg_for(tmp_path, 2).custom_hooks[0].heldout_dataloader)
+    cov = KDCLGeneralHook.heldout_covariance(model, loader)
+    assert torch.allclose(GeneralEnsemble.solve(cov, 1e-4), w, atol=1e-5)
+
+    cfg = cfg_for(tmp_path, 3)
+    cfg.resume, cfg.load_from = True, str(tmp_path / 'epoch_2.pth')
+    resumed = Runner.from_cfg(cfg)
+    probe = WeightsAtStart()
+    resumed.register_hook(probe)
+    resumed.train()
+    assert torch.equal(probe.weights, torch.load(tmp_path / 'epoch_2.pth')['state_dict'][
+        'ensemble.weights'])
+
+
+def test_general_hook_needs_a_held_out_split():
+    from mmkd_plugins.engine.hooks import KDCLGeneralHook
+    with pytest.raises(ValueError, match='heldout_dataloader'):
+        KDCLGeneralHook()

@@ -1,3 +1,4 @@
+from .kdcl_general_hook import KDCLGeneralHook
 from .pskd_hook import PSKDHook
 
-__all__ = ['PSKDHook']
+__all__ = ['KDCLGeneralHook', 'PSKDHook']

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmrazor.registry import MODELS
 
-from .kdcl_ensembles import LinearEnsemble, build_ensemble
+from .kdcl_ensembles import GeneralEnsemble, LinearEnsemble, build_ensemble
 
 
 @MODELS.register_module()
@@ -70,12 +70,6 @@ class KDCL(BaseModel):
         if not 0 <= eval_student < len(self.students):
             raise ValueError(f'KDCL: eval_student={eval_student} must be in '
                              f'[0, {len(self.students)})')
-        if dict(ensemble).get('type') == 'General':
-            # The closed form is in GeneralEnsemble; the hook that fits w on a held-out split
-            # each epoch is not written yet, and without it w would silently stay 1/m.
-            raise NotImplementedError(
-                "KDCL: ensemble type='General' needs a held-out split and the hook that refits "
-                "its weights, which are not implemented yet; use 'Naive', 'Linear' or 'MinLogit'")
         self.ensemble = build_ensemble(ensemble, len(self.students))
         self.temperature, self.kd_weight, self.ce_weight = temperature, kd_weight, ce_weight
         self.eval_student = eval_student
@@ -105,6 +99,10 @@ class KDCL(BaseModel):
         raise RuntimeError(f"KDCL: invalid mode {mode!r}; use 'loss', 'predict' or 'tensor'")
 
     def loss(self, inputs, data_samples):
+        if isinstance(self.ensemble, GeneralEnsemble) and not self.ensemble.driven_by_hook:
+            raise RuntimeError("KDCL: ensemble type='General' fits its weights on held-out data: "
+                               "add dict(type='KDCLGeneralHook', heldout_dataloader=...) to "
+                               'custom_hooks')
         views = self._views(inputs)
         labels = torch.cat([s.gt_label.reshape(-1)[:1] for s in data_samples]).to(views[0].device)
         logits = [s(v, mode='tensor') for s, v in zip(self.students, views)]

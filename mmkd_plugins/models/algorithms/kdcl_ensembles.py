@@ -79,6 +79,13 @@ class GeneralEnsemble(nn.Module):
             raise ValueError(f'GeneralEnsemble: ridge={ridge} must be >= 0')
         self.ridge = ridge
         self.register_buffer('weights', torch.full((num_members, ), 1.0 / num_members))
+        self.driven_by_hook = False  # set by KDCLGeneralHook, which refits the weights
+
+    @torch.no_grad()
+    def set_from_covariance(self, cov):
+        """Set ``w`` from an error covariance (m x m) estimated on held-out data."""
+        self.weights.copy_(self.solve(cov, self.ridge).to(self.weights.device))
+        return self.weights
 
     @staticmethod
     def solve(cov, ridge=0.0):
@@ -96,12 +103,9 @@ class GeneralEnsemble(nn.Module):
         err = probs - F.one_hot(labels, probs.shape[-1]).double().unsqueeze(0)
         return torch.einsum('inc,jnc->ij', err, err) / probs.shape[1]
 
-    @torch.no_grad()
     def fit(self, probs, labels):
         """Set ``w`` from held-out softmax outputs (m x N x C) and labels (N)."""
-        w = self.solve(self.error_covariance(probs, labels), self.ridge)
-        self.weights.copy_(w.to(self.weights.device))
-        return self.weights
+        return self.set_from_covariance(self.error_covariance(probs, labels))
 
     def forward(self, logits, labels=None):
         z = _stack(logits)
