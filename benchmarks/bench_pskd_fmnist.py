@@ -9,14 +9,13 @@ full baseline schedule (60k images, 3 epochs: ~10 min per run on 2 CPU cores); `
 import argparse
 import os.path as osp
 import statistics
+import sys
 import tempfile
 import time
 
-import mmkd_plugins  # noqa: F401
-from mmengine.config import Config
-from mmengine.runner import Runner
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from fmnist_runs import train_and_test  # noqa: E402
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = {
     'baseline': 'configs/baseline/resnet20_fashion-mnist.py',
     'PS-KD': 'configs/pskd/pskd_resnet20_fashion-mnist.py',
@@ -24,27 +23,6 @@ CONFIGS = {
 METRICS = [dict(type='Accuracy', topk=(1, )), dict(type='ECE'), dict(type='AURC'),
            dict(type='EAURC'), dict(type='NLL')]
 KEYS = ('accuracy/top1', 'ECE', 'AURC', 'E-AURC', 'NLL')
-
-
-def run(name, seed, n_train, epochs, work_dir):
-    cfg = Config.fromfile(osp.join(REPO, CONFIGS[name]))
-    cfg.work_dir = work_dir
-    cfg.randomness = dict(seed=seed)
-    cfg.train_cfg.max_epochs = epochs
-    cfg.train_cfg.val_interval = epochs
-    cfg.param_scheduler[1].T_max = epochs - 1
-    cfg.param_scheduler[1].end = epochs
-    if n_train < 60000:
-        cfg.train_dataloader.dataset.indices = n_train
-    if name == 'PS-KD':
-        cfg.model.memory.num_samples = n_train
-    cfg.val_evaluator = cfg.test_evaluator = METRICS
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=False)
-    cfg.default_hooks.logger.interval = 200
-    cfg.log_level = 'WARNING'
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    return runner.val_loop.run()
 
 
 def main():
@@ -58,7 +36,8 @@ def main():
     for seed in args.seeds:
         for name in CONFIGS:  # interleaved, so both see the same machine state
             with tempfile.TemporaryDirectory() as tmp:
-                m = run(name, seed, args.n_train, args.epochs, tmp)
+                m = train_and_test(CONFIGS[name], seed, args.n_train, args.epochs, tmp,
+                                   METRICS)
             results[name].append(m)
             print(f'seed {seed} {name:8s} ' + '  '.join(f'{k} {m[k]:.3f}' for k in KEYS),
                   flush=True)

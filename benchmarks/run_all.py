@@ -8,11 +8,12 @@ import os.path as osp
 import subprocess
 import sys
 
-ARGS = {'bench_pskd_fmnist.py': ['--n-train', '10000', '--epochs', '3']}
+ARGS = {'bench_pskd_fmnist.py': ['--n-train', '10000', '--epochs', '3'],
+        'bench_kdcl_fmnist.py': ['--n-train', '10000', '--epochs', '3']}
 
 here = osp.dirname(osp.abspath(__file__))
 failed = []
-for script in sorted(glob.glob(osp.join(here, 'bench_*.py'))):
+for script in sorted(glob.glob(osp.join(here, 'bench_*.py'))):  # fmnist_runs.py is a helper
     name = osp.basename(script)
     args = ARGS.get(name, [])
     print(f'== {name} {" ".join(args)}', flush=True)
