@@ -1,7 +1,6 @@
 """PS-KD: loss against a hand reference, the memory, alpha_t, top-k store, snapshot, CutMix,
 DDP (2-process gloo), resume, bad input, and an end-to-end run on Fashion-MNIST."""
 import copy
-import os
 import os.path as osp
 import socket
 

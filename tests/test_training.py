@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import mmpretrain
-import pytest
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
