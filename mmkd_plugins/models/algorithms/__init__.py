@@ -1,5 +1,7 @@
-from .prediction_memory import PredictionMemory
+from .iekd import IEFactorExtraction
 from .kdcl import KDCL
+from .prediction_memory import PredictionMemory
 from .pskd import PSKD
+from .teacher_distill import TeacherDistill
 
-__all__ = ['KDCL', 'PSKD', 'PredictionMemory']
+__all__ = ['IEFactorExtraction', 'KDCL', 'PSKD', 'PredictionMemory', 'TeacherDistill']

@@ -1,0 +1,3 @@
+from .ie_losses import ExplorationLoss, InheritanceLoss
+
+__all__ = ['ExplorationLoss', 'InheritanceLoss']
