@@ -1,6 +1,9 @@
 from .calibration import (AURC, ECE, EAURC, NLL, aurc_eaurc, expected_calibration_error,
                           negative_log_likelihood)
 from .kdcl_accuracy import KDCLAccuracy
+from .representation import (channel_activity, cka_matrix, collect_features,
+                             count_active_neurons, linear_cka)
 
 __all__ = ['ECE', 'AURC', 'EAURC', 'NLL', 'KDCLAccuracy', 'expected_calibration_error',
-           'aurc_eaurc', 'negative_log_likelihood']
+           'aurc_eaurc', 'negative_log_likelihood', 'channel_activity', 'cka_matrix', 'collect_features',
+           'count_active_neurons', 'linear_cka']

@@ -70,7 +70,8 @@ class KDCL(BaseModel):
         if not 0 <= eval_student < len(self.students):
             raise ValueError(f'KDCL: eval_student={eval_student} must be in '
                              f'[0, {len(self.students)})')
-        self.ensemble = build_ensemble(ensemble, len(self.students))
+        # None only for subclasses that distil without an ensemble (DML)
+        self.ensemble = None if ensemble is None else build_ensemble(ensemble, len(self.students))
         self.temperature, self.kd_weight, self.ce_weight = temperature, kd_weight, ce_weight
         self.eval_student = eval_student
 
@@ -88,6 +89,10 @@ class KDCL(BaseModel):
                              f'students: set MultiView(num_views={self.num_students})')
         return inputs
 
+    @staticmethod
+    def _labels(data_samples, device):
+        return torch.cat([s.gt_label.reshape(-1)[:1] for s in data_samples]).to(device)
+
     def forward(self, inputs, data_samples=None, mode='tensor'):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
@@ -104,7 +109,7 @@ class KDCL(BaseModel):
                                "add dict(type='KDCLGeneralHook', heldout_dataloader=...) to "
                                'custom_hooks')
         views = self._views(inputs)
-        labels = torch.cat([s.gt_label.reshape(-1)[:1] for s in data_samples]).to(views[0].device)
+        labels = self._labels(data_samples, views[0].device)
         logits = [s(v, mode='tensor') for s, v in zip(self.students, views)]
         target = self.ensemble(logits, labels).detach()
         t = self.temperature

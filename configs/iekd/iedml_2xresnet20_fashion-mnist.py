@@ -1,0 +1,18 @@
+# IE-KD's extension to deep mutual learning on Fashion-MNIST: two resnet20 trained online, each
+# with an online auto-encoder on its layer3 map whose factor the other inherits from (one half of
+# its channels) and explores away from (the other half), on top of DML's mutual KL; updates
+# alternate between the networks as in the paper.
+_base_ = ['../dml/dml_2xresnet20_fashion-mnist.py']
+
+model = dict(
+    type='mmrazor.IEDML',
+    alternate=True,
+    feature='backbone.layer3',
+    in_channels=[64, 64],
+    factor_channels=32,
+    split='natural',
+    ratio=0.5,
+    lambda_inh=1.0,
+    lambda_exp=1.0,
+    exploration_mode='l1',
+    rec_weight=1.0)

@@ -1,0 +1,179 @@
+"""Deep mutual learning (Zhang et al., CVPR 2018) and its IE-KD extension (Huang et al., 2021).
+
+DML trains m >= 2 networks online; network i minimises (Eq. 10 of the DML paper)
+
+    L_i = ce_weight * CE(z_i, y) + kd_weight * T^2 / (m-1) * sum_{j != i} KL(p_j || p_i),
+
+with p = softmax(z / T) and the peers' p_j taken as constants. It is KDCL without an ensemble:
+the same m students, per-student views (MultiView), validation and export, so :class:`DML`
+subclasses :class:`~.kdcl.KDCL` and only replaces the distillation term.
+
+Updates: ``alternate=False`` (default) updates all networks from one forward pass, as most public
+DML code does; ``alternate=True`` follows the papers' Algorithm 1: network 1 is updated first,
+then the peers' predictions are recomputed with the updated network before network 2 is updated,
+and so on (m forward passes with gradient and m(m-1) without, per iteration; BN statistics are
+updated on every pass).
+
+:class:`IEDML` is IE-KD's "extension to deep mutual learning": every network also has an online
+auto-encoder (:class:`~mmkd_plugins.models.connectors.IEAutoEncoder`) on its feature map
+``feature``, trained by reconstruction on the detached map, whose factor is the "teacher factor"
+its peers inherit from and explore away from; network i's inheritance / exploration parts
+(:class:`~mmkd_plugins.models.connectors.IEPartEncoder`) get
+
+    L_i += lambda_inh / (m-1) sum_j L_inh(F_inh_i, F_j) + lambda_exp / (m-1) sum_j L_exp(F_exp_i, F_j)
+           + rec_weight * || D_i(E_i(f_i)) - f_i ||_1,
+
+with F_j = E_j(f_j) detached. Choices where the paper is silent: the auto-encoders train online
+from scratch together with the networks, and the factor targets are detached.
+"""
+import contextlib
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.registry import DefaultScope
+from mmrazor.models.task_modules import RecorderManager
+from mmrazor.registry import MODELS
+
+from ..connectors import IEAutoEncoder, IEPartEncoder
+from ..losses import ExplorationLoss, InheritanceLoss
+from .kdcl import KDCL
+from .teacher_distill import check_recorder_sources
+
+
+@MODELS.register_module()
+class DML(KDCL):
+    """Deep mutual learning among m students.
+
+    Args:
+        students (list[dict]): m >= 2 classifiers with the same classes.
+        temperature (float): T of the KL terms. Defaults to 1 (the DML paper).
+        kd_weight (float): Weight of the mean KL towards the peers. Defaults to 1.
+        ce_weight (float): Weight of each student's CE. Defaults to 1.
+        alternate (bool): Update the students one after the other within an iteration (the
+            papers' algorithm) instead of jointly. Defaults to False.
+        eval_student (int), data_preprocessor (dict): as :class:`KDCL`.
+    """
+
+    def __init__(self, students, temperature=1.0, kd_weight=1.0, ce_weight=1.0, alternate=False,
+                 eval_student=0, data_preprocessor=None, init_cfg=None):
+        super().__init__(students, ensemble=None, temperature=temperature, kd_weight=kd_weight,
+                         ce_weight=ce_weight, eval_student=eval_student,
+                         data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if not isinstance(alternate, bool):
+            raise TypeError(f'DML: alternate={alternate!r} must be True or False')
+        self.alternate = alternate
+
+    def _run(self, k, view, grad=True):
+        """Student k's outputs on its view: ``dict(logits=...)`` (IEDML adds its feature)."""
+        with contextlib.nullcontext() if grad else torch.no_grad():
+            return dict(logits=self.students[k](view, mode='tensor'))
+
+    def _student_losses(self, i, outs, labels):
+        """Losses of student i given every student's outputs (the peers' are used detached)."""
+        t, m = self.temperature, self.num_students
+        z = outs[i]['logits']
+        log_q = F.log_softmax(z / t, dim=1)
+        kl = sum(F.kl_div(log_q, F.softmax(outs[j]['logits'].detach() / t, dim=1),
+                          reduction='batchmean') for j in range(m) if j != i)
+        return {
+            f'student{i}.loss_ce': self.ce_weight * F.cross_entropy(z, labels),
+            f'student{i}.loss_kd': self.kd_weight * t * t * kl / (m - 1),
+        }
+
+    def loss(self, inputs, data_samples):
+        views = self._views(inputs)
+        labels = self._labels(data_samples, views[0].device)
+        outs = [self._run(k, v) for k, v in enumerate(views)]
+        losses = {}
+        for i in range(self.num_students):
+            losses.update(self._student_losses(i, outs, labels))
+        return losses
+
+    def train_step(self, data, optim_wrapper):
+        if not self.alternate:
+            return super().train_step(data, optim_wrapper)
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+        views = self._views(data['inputs'])
+        labels = self._labels(data['data_samples'], views[0].device)
+        log_vars, total = {}, 0.0
+        for i in range(self.num_students):
+            with optim_wrapper.optim_context(self):
+                outs = [self._run(k, v, grad=(k == i)) for k, v in enumerate(views)]
+                loss, parsed = self.parse_losses(self._student_losses(i, outs, labels))
+            optim_wrapper.update_params(loss)
+            total += parsed.pop('loss').item()
+            log_vars.update(parsed)
+        log_vars['loss'] = torch.tensor(total)
+        return log_vars
+
+
+@MODELS.register_module()
+class IEDML(DML):
+    """DML with IE-KD's inheritance and exploration between the peers.
+
+    Args:
+        students (list[dict]): m >= 2 classifiers.
+        feature (str): The module of every student whose output is split, e.g. 'backbone.layer3';
+            the maps must have the same spatial size in all students.
+        in_channels (list[int]): Channels of that map in each student.
+        factor_channels (int): Channels of every factor.
+        split (str), ratio (float), seed (int): The channel split, as ``IEPartEncoder``.
+        lambda_inh, lambda_exp (float): Weights of L_inh and L_exp (>= 0).
+        exploration_mode (str): 'l1' or 'cos', as ``ExplorationLoss``.
+        rec_weight (float): Weight of each auto-encoder's reconstruction loss.
+        Other arguments: as :class:`DML`.
+    """
+
+    def __init__(self, students, feature, in_channels, factor_channels, split='natural',
+                 ratio=0.5, seed=0, lambda_inh=1.0, lambda_exp=1.0, exploration_mode='l1',
+                 rec_weight=1.0, **kwargs):
+        super().__init__(students, **kwargs)
+        m = self.num_students
+        if not isinstance(in_channels, (list, tuple)) or len(in_channels) != m:
+            raise ValueError(f'IEDML: in_channels={in_channels!r} must list the channels of '
+                             f'{feature!r} for each of the {m} students')
+        if rec_weight < 0:
+            raise ValueError(f'IEDML: rec_weight={rec_weight} must be >= 0')
+        recorders = {f'student{k}': dict(type='ModuleOutputs', source=f'students.{k}.{feature}')
+                     for k in range(m)}
+        check_recorder_sources(recorders, self, 'students')
+        with DefaultScope.overwrite_default_scope('mmrazor'):
+            self.recorders = RecorderManager(recorders)
+        self.recorders.initialize(self)
+        self.auto_encoders = nn.ModuleList(IEAutoEncoder(c, factor_channels) for c in in_channels)
+        self.inheritance = nn.ModuleList(
+            IEPartEncoder(c, factor_channels, 'inheritance', split, ratio, seed)
+            for c in in_channels)
+        self.exploration = nn.ModuleList(
+            IEPartEncoder(c, factor_channels, 'exploration', split, ratio, seed)
+            for c in in_channels)
+        self.inheritance_loss = InheritanceLoss(lambda_inh)
+        self.exploration_loss = ExplorationLoss(exploration_mode, lambda_exp)
+        self.feature, self.rec_weight = feature, rec_weight
+
+    def _run(self, k, view, grad=True):
+        with contextlib.nullcontext() if grad else torch.no_grad(), self.recorders:
+            logits = self.students[k](view, mode='tensor')
+            feat = self.recorders.get_recorder(f'student{k}').get_record_data()
+        return dict(logits=logits, feature=feat)
+
+    def _student_losses(self, i, outs, labels):
+        losses = super()._student_losses(i, outs, labels)
+        m, f_i = self.num_students, outs[i]['feature']
+        target = f_i.detach()
+        losses[f'student{i}.loss_rec'] = self.rec_weight * F.l1_loss(
+            self.auto_encoders[i](target), target)
+        f_inh, f_exp = self.inheritance[i](f_i), self.exploration[i](f_i)
+        inh = exp = 0
+        for j in range(m):
+            if j == i:
+                continue
+            with torch.no_grad():
+                factor = self.auto_encoders[j].encode(outs[j]['feature'].detach())
+            inh = inh + self.inheritance_loss(f_inh, factor)
+            exp = exp + self.exploration_loss(f_exp, factor)
+        losses[f'student{i}.loss_inheritance'] = inh / (m - 1)
+        losses[f'student{i}.loss_exploration'] = exp / (m - 1)
+        return losses
