@@ -1,11 +1,12 @@
 # make demo   install (cached) + train the Fashion-MNIST baseline on CPU, print its top-1
 # make test   install (cached) + run the test suite
 # make bench  install (cached) + run benchmarks/
+# make teachers  train the Fashion-MNIST teachers the distillation configs need (when missing)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench teachers clean
 
 install:
 	bash scripts/install.sh
@@ -15,6 +16,9 @@ demo: install
 
 test: install
 	$(PY) -m pytest -q tests
+
+teachers: install
+	$(PY) tools/train_teachers.py
 
 bench: install
 	$(PY) benchmarks/run_all.py

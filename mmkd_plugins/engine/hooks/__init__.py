@@ -1,4 +1,5 @@
+from .early_stop_kd_hook import EarlyStopKDHook
 from .kdcl_general_hook import KDCLGeneralHook
 from .pskd_hook import PSKDHook
 
-__all__ = ['KDCLGeneralHook', 'PSKDHook']
+__all__ = ['EarlyStopKDHook', 'KDCLGeneralHook', 'PSKDHook']

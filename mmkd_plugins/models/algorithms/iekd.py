@@ -43,7 +43,7 @@ class IEFactorExtraction(BaseAlgorithm):
 
     def __init__(self, teacher, teacher_ckpt, feature, auto_encoder, reconstruction='l1',
                  teacher_config=None, data_preprocessor=None, init_cfg=None):
-        if not teacher_ckpt or not osp.isfile(teacher_ckpt):
+        if not teacher_ckpt or ('://' not in teacher_ckpt and not osp.isfile(teacher_ckpt)):
             how = (f'train it with `python tools/train.py {teacher_config}`' if teacher_config
                    else 'train the teacher first')
             raise FileNotFoundError(f'IEFactorExtraction: teacher_ckpt={teacher_ckpt!r} not '

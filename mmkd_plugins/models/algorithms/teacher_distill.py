@@ -50,7 +50,7 @@ class TeacherDistill(SingleTeacherDistill):
         if not kwargs.get('teacher_trainable', False):
             if teacher_ckpt is None:
                 raise ValueError('TeacherDistill: teacher_ckpt is required for a frozen teacher')
-            if not osp.isfile(teacher_ckpt):
+            if '://' not in teacher_ckpt and not osp.isfile(teacher_ckpt):
                 how = (f'train it with `python tools/train.py {teacher_config}`'
                        if teacher_config else 'train the teacher first')
                 raise FileNotFoundError(f'TeacherDistill: teacher checkpoint {teacher_ckpt!r} not '

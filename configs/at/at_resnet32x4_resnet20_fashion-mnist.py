@@ -1,0 +1,20 @@
+# Attention transfer (Zagoruyko & Komodakis, ICLR 2017) on Fashion-MNIST: the spatial attention
+# maps (mean over channels of the squared activations, L2-normalised) of the student's three
+# stages are matched to the teacher's with beta/2 = 500 per stage (the paper's beta = 1000 on
+# mmrazor's ATLoss, which is the paper's mean squared difference).
+_base_ = ['../_base_/distill/fashion-mnist_resnet32x4_resnet20.py']
+
+at_weight = 500.0
+stages = ['backbone.layer1', 'backbone.layer2', 'backbone.layer3']
+model = dict(
+    distiller=dict(
+        student_recorders={f's{i}': dict(type='ModuleOutputs', source=s)
+                           for i, s in enumerate(stages)},
+        teacher_recorders={f's{i}': dict(type='ModuleOutputs', source=s)
+                           for i, s in enumerate(stages)},
+        distill_losses={f'loss_at{i}': dict(type='ATLoss', loss_weight=at_weight)
+                        for i in range(len(stages))},
+        loss_forward_mappings={
+            f'loss_at{i}': dict(s_feature=dict(from_student=True, recorder=f's{i}'),
+                                t_feature=dict(from_student=False, recorder=f's{i}'))
+            for i in range(len(stages))}))

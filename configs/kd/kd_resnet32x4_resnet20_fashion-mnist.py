@@ -1,0 +1,16 @@
+# Hinton KD (Hinton et al., 2015) on Fashion-MNIST: student resnet20 learns CE + T^2 *
+# KL(softmax(z_T/T) || softmax(z_S/T)) from the frozen resnet32x4 teacher (mmrazor's
+# KLDivergence on the logits, i.e. the output of head.fc), T = 4.
+_base_ = ['../_base_/distill/fashion-mnist_resnet32x4_resnet20.py']
+
+temperature = 4.0
+kd_weight = 1.0
+model = dict(
+    distiller=dict(
+        student_recorders=dict(logits=dict(type='ModuleOutputs', source='head.fc')),
+        teacher_recorders=dict(logits=dict(type='ModuleOutputs', source='head.fc')),
+        distill_losses=dict(loss_kl=dict(type='KLDivergence', tau=temperature,
+                                         loss_weight=kd_weight)),
+        loss_forward_mappings=dict(
+            loss_kl=dict(preds_S=dict(from_student=True, recorder='logits'),
+                         preds_T=dict(from_student=False, recorder='logits')))))
