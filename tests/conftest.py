@@ -64,14 +64,15 @@ def standin_checkpoints(cfg, tmp_dir):
     ``auto_encoder.``. Lets config tests build distillation models without trained runs.
     """
     import torch
-    from mmengine.registry import MODELS, DefaultScope
+    from mmengine.registry import DefaultScope
+    from mmrazor.registry import MODELS  # builds cfg_path= teachers too
     from mmkd_plugins.models.connectors import IEAutoEncoder
 
     os.makedirs(tmp_dir, exist_ok=True)
     for i, (parent, _) in enumerate(_find_key(cfg.model, 'teacher_ckpt')):
         if parent.get('teacher_ckpt') is None:
             continue
-        with DefaultScope.overwrite_default_scope('mmpretrain'):
+        with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmpretrain')):
             teacher = MODELS.build(copy.deepcopy(parent['teacher']))
         path = osp.join(str(tmp_dir), f'teacher{i}.pth')
         torch.save(dict(state_dict=teacher.state_dict()), path)

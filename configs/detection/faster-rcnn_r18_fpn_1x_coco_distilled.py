@@ -1,0 +1,7 @@
+# Faster R-CNN R-18 FPN 1x on COCO with a distilled ResNet-18 backbone.
+_base_ = './faster-rcnn_r50_fpn_1x_coco_distilled.py'
+
+backbone_checkpoint = 'work_dirs/export/resnet18_backbone.pth'
+model = dict(
+    backbone=dict(depth=18, init_cfg=dict(checkpoint=backbone_checkpoint)),
+    neck=dict(in_channels=[64, 128, 256, 512]))

@@ -1,0 +1,9 @@
+# Faster R-CNN R-50 FPN 1x on COCO (mmdet's config) with a distilled ResNet-50 backbone
+# (tools/export_backbone.py CKPT work_dirs/export/resnet50_backbone.pth).
+_base_ = 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py'
+
+custom_imports = dict(imports=['mmkd_plugins'], allow_failed_imports=False)
+backbone_checkpoint = 'work_dirs/export/resnet50_backbone.pth'
+model = dict(
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint,
+                                prefix='backbone.')))

@@ -1,0 +1,8 @@
+# Faster R-CNN R-50 FPN on PASCAL VOC 07+12 (mmdet's config) with a distilled ResNet-50.
+_base_ = 'mmdet::pascal_voc/faster-rcnn_r50_fpn_1x_voc0712.py'
+
+custom_imports = dict(imports=['mmkd_plugins'], allow_failed_imports=False)
+backbone_checkpoint = 'work_dirs/export/resnet50_backbone.pth'
+model = dict(
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint,
+                                prefix='backbone.')))

@@ -1,0 +1,12 @@
+# RetinaNet R-50 FPN 1x on COCO (mmdet's config) with its ResNet-50 replaced by a backbone
+# distilled here: export it with
+#   python tools/export_backbone.py CKPT work_dirs/export/resnet50_backbone.pth [--student N]
+# and train with tools/train.py (or mmdet's tools/train.py) on this config, or point
+# model.backbone.init_cfg.checkpoint elsewhere with --cfg-options.
+_base_ = 'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py'
+
+custom_imports = dict(imports=['mmkd_plugins'], allow_failed_imports=False)
+backbone_checkpoint = 'work_dirs/export/resnet50_backbone.pth'
+model = dict(
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint,
+                                prefix='backbone.')))
