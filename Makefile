@@ -1,12 +1,13 @@
 # make demo   install (cached) + train the Fashion-MNIST baseline on CPU, print its top-1
 # make test   install (cached) + run the test suite
 # make bench  install (cached) + run benchmarks/
+# make table  install (cached) + the accuracy table of every method (benchmarks/accuracy, ~2 h CPU)
 # make teachers  train the Fashion-MNIST teachers the distillation configs need (when missing)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: install demo test bench teachers clean
+.PHONY: install demo test bench table teachers clean
 
 install:
 	bash scripts/install.sh
@@ -22,6 +23,9 @@ teachers: install
 
 bench: install
 	$(PY) benchmarks/run_all.py
+
+table: install
+	$(PY) benchmarks/accuracy/run_table.py
 
 clean:
 	rm -rf work_dirs .pytest_cache

@@ -62,3 +62,12 @@ def export_student(checkpoint, out, student=None):
             if k in ('dataset_meta', 'epoch', 'iter', 'mmengine_version')}
     torch.save({'state_dict': kept, 'meta': dict(meta, exported_from=str(checkpoint))}, out)
     return kept, dropped
+
+
+def state_dict_mismatch(expected, given):
+    """(missing, unexpected, shape mismatches) of ``given`` against ``expected`` (state dicts)."""
+    missing = sorted(set(expected) - set(given))
+    unexpected = sorted(set(given) - set(expected))
+    shapes = [f'{k}: checkpoint {tuple(given[k].shape)} vs model {tuple(expected[k].shape)}'
+              for k in expected if k in given and given[k].shape != expected[k].shape]
+    return missing, unexpected, shapes

@@ -21,7 +21,8 @@ import re
 import torch
 
 import mmkd_plugins  # noqa: F401  (checkpoint allow-list, registries)
-from mmkd_plugins.export import load_state_dict, select_network, summarise_dropped
+from mmkd_plugins.export import (load_state_dict, select_network, state_dict_mismatch,
+                                 summarise_dropped)
 
 RESNET_BLOCKS = {(2, 2, 2, 2): 18, (3, 4, 6, 3): 34, (3, 4, 23, 3): 101, (3, 8, 36, 3): 152}
 
@@ -53,11 +54,7 @@ def build_detector_backbone(backbone_cfg):
 
 def check_against(backbone, state):
     """Raise a ValueError naming every missing/unexpected key and shape mismatch."""
-    own = backbone.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    shapes = [f'{k}: checkpoint {tuple(state[k].shape)} vs detector {tuple(own[k].shape)}'
-              for k in own if k in state and state[k].shape != own[k].shape]
+    missing, unexpected, shapes = state_dict_mismatch(backbone.state_dict(), state)
     if missing or unexpected or shapes:
         raise ValueError(
             'the exported backbone does not fit the detector backbone '

@@ -165,7 +165,8 @@ class Table:
                 def edit(cfg):
                     teacher_edit(a.teacher, self.teacher(seed)[0])(cfg)
                     cfg.model.distiller.connectors.teacher_factor.stage1_checkpoint = s1
-                return self.run(row.key, config, seed, edit=edit), [pre]
+                # checkpoints kept: the README's CKA heatmap is drawn from them
+                return self.run(row.key, config, seed, edit=edit, keep=True), [pre]
             return row
 
         def pskd(seed):
@@ -208,12 +209,12 @@ class Table:
         unknown = [r for r in wanted if r not in table]
         if unknown:
             raise SystemExit(f'--rows: unknown {unknown}; rows are {list(table)}')
-        results = {}
-        for name in wanted:
-            for seed in a.seeds:
+        results = {name: [] for name in wanted}
+        for seed in a.seeds:  # seed-major: an interrupted table has every row for early seeds
+            for name in wanted:
                 res, pre = table[name](seed)
-                results.setdefault(name, []).append((res, pre))
-        self.report(table, results)
+                results[name].append((res, pre))
+            self.report(table, results)
 
     def report(self, table, results):
         a = self.args
@@ -224,12 +225,15 @@ class Table:
 
         base = results.get('student alone (resnet20)')
         base_s = statistics.mean(r['train_s'] for r, _ in base) if base else None
+        done = sorted({r['seed'] for runs in results.values() for r, _ in runs})
         lines = [f'Fashion-MNIST, first {a.n_train} training images, {a.epochs} epochs, seeds '
-                 f'{a.seeds}, full test set; {platform.node()} ({os.cpu_count()} CPU cores), '
+                 f'{done}, full test set; {platform.node()} ({os.cpu_count()} CPU cores), '
                  f'{time.strftime("%Y-%m-%d")}', '',
                  '| method | top-1 (%) | ECE (%) | train time / student alone |',
                  '| --- | --- | --- | --- |']
         for name, runs in results.items():
+            if not runs:
+                continue
             metric = getattr(table[name], 'metric', 'accuracy/top1')
             top1 = [r['metrics'][metric] for r, _ in runs]
             ece = [r['metrics'].get('ECE', float('nan')) for r, _ in runs]
@@ -249,7 +253,7 @@ class Table:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--n-train', type=int, default=10000)
+    p.add_argument('--n-train', type=int, default=5000)
     p.add_argument('--epochs', type=int, default=3)
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--teacher', default='resnet56', choices=sorted(TEACHER_CHANNELS))

@@ -20,6 +20,8 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from mmrazor.models.architectures.connectors.base_connector import BaseConnector
 from mmrazor.registry import MODELS
 
+from mmkd_plugins.export import state_dict_mismatch
+
 SPLITS = ('natural', 'random')
 PARTS = ('inheritance', 'exploration')
 
@@ -101,11 +103,7 @@ def load_stage1_encoder(encoder, checkpoint, prefix='auto_encoder.encoder.'):
         raise KeyError(f'IE-KD stage 2: {checkpoint} holds no keys starting with {prefix!r}; it '
                        f'is not a stage-1 (IEFactorExtraction) checkpoint. Its first keys: '
                        f'{list(state)[:5]}')
-    own = encoder.state_dict()
-    missing = sorted(set(own) - set(found))
-    unexpected = sorted(set(found) - set(own))
-    wrong = [f'{k}: checkpoint {tuple(found[k].shape)} vs encoder {tuple(own[k].shape)}'
-             for k in own if k in found and found[k].shape != own[k].shape]
+    missing, unexpected, wrong = state_dict_mismatch(encoder.state_dict(), found)
     if missing or unexpected or wrong:
         raise ValueError(f'IE-KD stage 2: the stage-1 encoder in {checkpoint} does not match '
                          f'(in_channels/factor_channels differ?): missing {missing}, unexpected '
