@@ -23,7 +23,7 @@ from mmrazor.models.task_modules import RecorderManager
 from mmrazor.registry import MODELS
 
 from .pskd import merge_data_preprocessor
-from .teacher_distill import check_recorder_sources
+from .teacher_distill import check_recorder_sources, teacher_how
 
 RECONSTRUCTIONS = ('l1', 'l2')
 
@@ -44,8 +44,7 @@ class IEFactorExtraction(BaseAlgorithm):
     def __init__(self, teacher, teacher_ckpt, feature, auto_encoder, reconstruction='l1',
                  teacher_config=None, data_preprocessor=None, init_cfg=None):
         if not teacher_ckpt or ('://' not in teacher_ckpt and not osp.isfile(teacher_ckpt)):
-            how = (f'train it with `python tools/train.py {teacher_config}`' if teacher_config
-                   else 'train the teacher first')
+            how = teacher_how(teacher_config)
             raise FileNotFoundError(f'IEFactorExtraction: teacher_ckpt={teacher_ckpt!r} not '
                                     f'found; {how}')
         if reconstruction not in RECONSTRUCTIONS:

@@ -31,6 +31,15 @@ def check_recorder_sources(recorders_cfg, model, side):
                              f'module of the {side}; stages are e.g. {top[:12]}')
 
 
+def teacher_how(teacher_config):
+    """How to make a missing teacher checkpoint: a config to train, or an instruction."""
+    if not teacher_config:
+        return 'train the teacher first'
+    if teacher_config.endswith('.py'):
+        return f'train it with `python tools/train.py {teacher_config}`'
+    return teacher_config
+
+
 @MODELS.register_module()
 class TeacherDistill(SingleTeacherDistill):
     """``SingleTeacherDistill`` with a checked teacher checkpoint and checked recorders.
@@ -38,8 +47,8 @@ class TeacherDistill(SingleTeacherDistill):
     Args:
         teacher_ckpt (str): Required unless ``teacher_trainable``; a plain classifier checkpoint
             (``tools/train.py`` of the teacher config, or ``tools/export_student.py`` output).
-        teacher_config (str, optional): The config that trains the teacher, quoted when the
-            checkpoint is missing.
+        teacher_config (str, optional): The config that trains the teacher (or, not ending in
+            ``.py``, an instruction), quoted when the checkpoint is missing.
         Other arguments: see mmrazor's ``SingleTeacherDistill``.
     """
 
@@ -51,8 +60,7 @@ class TeacherDistill(SingleTeacherDistill):
             if teacher_ckpt is None:
                 raise ValueError('TeacherDistill: teacher_ckpt is required for a frozen teacher')
             if '://' not in teacher_ckpt and not osp.isfile(teacher_ckpt):
-                how = (f'train it with `python tools/train.py {teacher_config}`'
-                       if teacher_config else 'train the teacher first')
+                how = teacher_how(teacher_config)
                 raise FileNotFoundError(f'TeacherDistill: teacher checkpoint {teacher_ckpt!r} not '
                                         f'found; {how} (or `make teachers`), or set '
                                         f'model.teacher_ckpt')
