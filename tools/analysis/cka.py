@@ -48,8 +48,23 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def short_label(layer):
+    """'architecture.backbone.layer3@distiller.connectors.inheritance.channels' ->
+    'student layer3 [inheritance]' (the full names go to the JSON)."""
+    name, _, buffer = layer.partition('@')
+    for prefix, side in (('architecture.', 'student '), ('teacher.', 'teacher ')):
+        if name.startswith(prefix):
+            name = side + name[len(prefix):]
+    name = name.replace('backbone.', '')
+    if buffer:
+        name += f' [{buffer.replace("distiller.connectors.", "").replace(".channels", "")}]'
+    return name
+
+
 def heatmap(matrix, rows, cols, out, title):
-    fig, ax = plt.subplots(figsize=(1.6 + 1.1 * len(cols), 1.2 + 0.7 * len(rows)))
+    rows, cols = [short_label(r) for r in rows], [short_label(c) for c in cols]
+    fig, ax = plt.subplots(figsize=(2.5 + 0.08 * max(map(len, rows)) + 1.1 * len(cols),
+                                    1.8 + 0.6 * len(rows)))
     im = ax.imshow(matrix.numpy(), vmin=0, vmax=1, cmap='magma')
     ax.set_xticks(range(len(cols)), cols, rotation=30, ha='right', fontsize=8)
     ax.set_yticks(range(len(rows)), rows, fontsize=8)
