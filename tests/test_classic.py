@@ -100,6 +100,16 @@ def test_missing_teacher_says_how_to_train_it(tmp_path):
             MODELS.build(cfg.model)
 
 
+def test_a_recorder_naming_no_module_is_a_clear_error(tmp_path):
+    cfg = standin_checkpoints(
+        Config.fromfile(config_path('kd/kd_resnet32x4_resnet20_fashion-mnist.py')), tmp_path)
+    cfg.model.distiller.student_recorders.logits.source = 'head.fcx'
+    with pytest.raises(ValueError, match="student_recorders.logits: source='head.fcx' is not a "
+                                         'module of the student'):
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            MODELS.build(cfg.model)
+
+
 def test_teacher_checkpoint_must_match_the_teacher(tmp_path):
     cfg = Config.fromfile(config_path('kd/kd_resnet32x4_resnet20_fashion-mnist.py'))
     student = copy.deepcopy(cfg.model.architecture)

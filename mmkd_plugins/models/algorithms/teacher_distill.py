@@ -68,9 +68,15 @@ class TeacherDistill(SingleTeacherDistill):
         # default scope (ours is mmpretrain's)
         distiller = dict(distiller)
         distiller.setdefault('_scope_', 'mmrazor')
-        super().__init__(distiller, teacher, teacher_ckpt=None, **kwargs)
-        for side, model in (('student', self.student), ('teacher', self.teacher)):
+        # build both networks first, so that a recorder naming no module is reported clearly
+        # (mmrazor's own check is a bare assert inside its constructor)
+        if isinstance(kwargs['architecture'], dict):
+            kwargs['architecture'] = MODELS.build(kwargs['architecture'])
+        if isinstance(teacher, dict):
+            teacher = MODELS.build(teacher)
+        for side, model in (('student', kwargs['architecture']), ('teacher', teacher)):
             check_recorder_sources(distiller.get(f'{side}_recorders'), model, side)
+        super().__init__(distiller, teacher, teacher_ckpt=None, **kwargs)
         if teacher_ckpt is not None:
             load_checkpoint(self.teacher, teacher_ckpt, map_location='cpu', strict=True,
                             logger='current')
