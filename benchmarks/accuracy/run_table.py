@@ -65,6 +65,10 @@ def chain(*edits):
     return edit
 
 
+class _NotRun(Exception):
+    """A result not cached yet, with --report-only."""
+
+
 class Table:
 
     def __init__(self, args):
@@ -84,6 +88,8 @@ class Table:
         if osp.isfile(result_file):
             with open(result_file) as f:
                 return json.load(f)
+        if self.args.report_only:
+            raise _NotRun(key)
         work_dir = self.path(key, f'seed{seed}', 'work')
         timings = {}
         metrics = train_and_test(config, seed, self.args.n_train, epochs, work_dir,
@@ -219,7 +225,10 @@ class Table:
         results = {name: [] for name in wanted}
         for seed in a.seeds:  # seed-major: an interrupted table has every row for early seeds
             for name in wanted:
-                res, pre = table[name](seed)
+                try:
+                    res, pre = table[name](seed)
+                except _NotRun:
+                    continue
                 results[name].append((res, pre))
             self.report(table, results)
 
@@ -236,8 +245,8 @@ class Table:
         lines = [f'Fashion-MNIST, first {a.n_train} training images, {a.epochs} epochs, seeds '
                  f'{done}, full test set; {platform.node()} ({os.cpu_count()} CPU cores), '
                  f'{time.strftime("%Y-%m-%d")}', '',
-                 '| method | top-1 (%) | ECE (%) | train time / student alone |',
-                 '| --- | --- | --- | --- |']
+                 '| method | seeds | top-1 (%) | ECE (%) | train time / student alone |',
+                 '| --- | --- | --- | --- | --- |']
         for name, runs in results.items():
             if not runs:
                 continue
@@ -251,7 +260,7 @@ class Table:
                 ens = [r['metrics'].get('kdcl/ensemble/top1') for r, _ in runs]
                 if None not in other + ens:
                     name = f'{name}; student 1 {fmt(other)}; ensemble {fmt(ens)}'
-            lines.append(f'| {name} | {fmt(top1)} | {fmt(ece)} | {rel} |')
+            lines.append(f'| {name} | {len(runs)} | {fmt(top1)} | {fmt(ece)} | {rel} |')
         lines += ['', f'Teacher: {a.teacher}, {a.teacher_epochs} epochs on the same images '
                   '(seed 0), shared by every row and seed; its row shows its own test metrics. '
                   'Train time includes the prerequisites trained for the row (IE-KD stage 1, '
@@ -272,6 +281,8 @@ def main(argv=None):
                    help='the teacher trains longer than the students (on the same images)')
     p.add_argument('--assistant', default='resnet32')
     p.add_argument('--rows', nargs='+')
+    p.add_argument('--report-only', action='store_true',
+                   help='print the table from the cached results, train nothing')
     p.add_argument('--out-dir', default=osp.join(REPO, 'work_dirs', 'accuracy_table'))
     args = p.parse_args(argv)
     os.chdir(REPO)
