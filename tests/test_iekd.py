@@ -10,7 +10,7 @@ from mmengine.runner import Runner
 from mmrazor.registry import MODELS
 
 from conftest import config_path, shrink, standin_checkpoints
-from mmkd_plugins.models.connectors import (IEAutoEncoder, IEPartEncoder, IETeacherFactor,
+from mmkd_plugins.models.connectors import (IEPartEncoder, IETeacherFactor,
                                             split_channels)
 from mmkd_plugins.models.losses import ExplorationLoss, InheritanceLoss
 from test_datasets import needs_data
