@@ -15,6 +15,7 @@ import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
+from mmengine.runner.checkpoint import find_latest_checkpoint
 
 import mmkd_plugins  # noqa: F401
 from mmkd_plugins.export import export_student
@@ -39,11 +40,10 @@ def check_chain(cfgs, paths):
 
 
 def last_checkpoint(work_dir):
-    marker = osp.join(work_dir, 'last_checkpoint')
-    if not osp.isfile(marker):
+    ckpt = find_latest_checkpoint(work_dir)  # mmengine reads the run's last_checkpoint file
+    if ckpt is None:
         raise FileNotFoundError(f'{work_dir}: no last_checkpoint written; did the stage train?')
-    with open(marker) as f:
-        return f.read().strip()
+    return ckpt
 
 
 def run_chain(paths, work_dir, cfg_options=None, first_teacher_ckpt=None):

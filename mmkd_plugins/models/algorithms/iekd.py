@@ -12,18 +12,15 @@ stage 2 (``TeacherDistill`` + ``IETeacherFactor(stage1_checkpoint=...)``) loads 
 Validation reports the teacher's own predictions (a check that the right teacher was loaded) and,
 through ``predict``, nothing about the auto-encoder; the reconstruction loss is logged in training.
 """
-import os.path as osp
-
 import torch
 import torch.nn.functional as F
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 from mmrazor.models.algorithms import BaseAlgorithm
 from mmrazor.models.task_modules import RecorderManager
 from mmrazor.registry import MODELS
 
 from .pskd import merge_data_preprocessor
-from .teacher_distill import check_recorder_sources, teacher_how
+from .teacher_distill import check_recorder_sources, check_teacher_ckpt, load_teacher
 
 RECONSTRUCTIONS = ('l1', 'l2')
 
@@ -43,10 +40,7 @@ class IEFactorExtraction(BaseAlgorithm):
 
     def __init__(self, teacher, teacher_ckpt, feature, auto_encoder, reconstruction='l1',
                  teacher_config=None, data_preprocessor=None, init_cfg=None):
-        if not teacher_ckpt or ('://' not in teacher_ckpt and not osp.isfile(teacher_ckpt)):
-            how = teacher_how(teacher_config)
-            raise FileNotFoundError(f'IEFactorExtraction: teacher_ckpt={teacher_ckpt!r} not '
-                                    f'found; {how}')
+        check_teacher_ckpt('IEFactorExtraction', teacher_ckpt, teacher_config)
         if reconstruction not in RECONSTRUCTIONS:
             raise ValueError(f'IEFactorExtraction: reconstruction={reconstruction!r} must be one '
                              f'of {RECONSTRUCTIONS}')
@@ -58,9 +52,7 @@ class IEFactorExtraction(BaseAlgorithm):
             self.recorders = RecorderManager(recorders)
             self.auto_encoder = MODELS.build(auto_encoder)
         self.recorders.initialize(self.architecture)
-        load_checkpoint(self.architecture, teacher_ckpt, map_location='cpu', strict=True,
-                        logger='current')
-        self.architecture._is_init = True
+        load_teacher(self.architecture, teacher_ckpt)
         for p in self.architecture.parameters():
             p.requires_grad = False
         self.feature, self.reconstruction = feature, reconstruction

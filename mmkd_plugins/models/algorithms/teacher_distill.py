@@ -40,6 +40,21 @@ def teacher_how(teacher_config):
     return teacher_config
 
 
+def check_teacher_ckpt(who, teacher_ckpt, teacher_config=None):
+    """A local teacher checkpoint must exist (URLs are fetched by mmengine); the error says
+    how to make it."""
+    if not teacher_ckpt or ('://' not in teacher_ckpt and not osp.isfile(teacher_ckpt)):
+        raise FileNotFoundError(f'{who}: teacher checkpoint teacher_ckpt={teacher_ckpt!r} not '
+                                f'found; {teacher_how(teacher_config)} (or `make teachers`), '
+                                f'or set model.teacher_ckpt')
+
+
+def load_teacher(teacher, teacher_ckpt):
+    """Load the teacher strictly and keep init_weights() from overwriting it."""
+    load_checkpoint(teacher, teacher_ckpt, map_location='cpu', strict=True, logger='current')
+    teacher._is_init = True
+
+
 @MODELS.register_module()
 class TeacherDistill(SingleTeacherDistill):
     """``SingleTeacherDistill`` with a checked teacher checkpoint and checked recorders.
@@ -59,11 +74,7 @@ class TeacherDistill(SingleTeacherDistill):
         if not kwargs.get('teacher_trainable', False):
             if teacher_ckpt is None:
                 raise ValueError('TeacherDistill: teacher_ckpt is required for a frozen teacher')
-            if '://' not in teacher_ckpt and not osp.isfile(teacher_ckpt):
-                how = teacher_how(teacher_config)
-                raise FileNotFoundError(f'TeacherDistill: teacher checkpoint {teacher_ckpt!r} not '
-                                        f'found; {how} (or `make teachers`), or set '
-                                        f'model.teacher_ckpt')
+            check_teacher_ckpt('TeacherDistill', teacher_ckpt, teacher_config)
         # recorders, connectors and losses live in mmrazor's registries, whatever the config's
         # default scope (ours is mmpretrain's)
         distiller = dict(distiller)
@@ -78,6 +89,4 @@ class TeacherDistill(SingleTeacherDistill):
             check_recorder_sources(distiller.get(f'{side}_recorders'), model, side)
         super().__init__(distiller, teacher, teacher_ckpt=None, **kwargs)
         if teacher_ckpt is not None:
-            load_checkpoint(self.teacher, teacher_ckpt, map_location='cpu', strict=True,
-                            logger='current')
-            self.teacher._is_init = True
+            load_teacher(self.teacher, teacher_ckpt)
