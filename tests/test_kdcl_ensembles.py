@@ -19,13 +19,38 @@ def test_minlogit_subtracts_the_true_logit_and_takes_the_classwise_min():
     assert torch.equal(MinLogitEnsemble()([Z1, Z2], Y), expected)
 
 
-def test_naive_picks_the_member_with_lowest_cross_entropy():
-    ens = NaiveEnsemble()
+def test_naive_per_batch_picks_the_member_with_lowest_mean_cross_entropy():
+    ens = NaiveEnsemble(per='batch')
     ce1 = F.cross_entropy(Z1, Y).item()  # member 1 puts little mass on class 2 of sample 2
     ce2 = F.cross_entropy(Z2, Y).item()
     assert ce2 < ce1
     assert torch.equal(ens([Z1, Z2], Y), Z2) and ens.last_choice == 1
     assert torch.equal(ens([Z2, Z1], Y), Z2) and ens.last_choice == 0
+
+
+def test_naive_per_sample_picks_the_lowest_cross_entropy_member_of_each_sample():
+    # sample 0 (label 0): CE(Z1) = log(1 + e^-1 + e^-2) = 0.408 < CE(Z2) = 1.408 -> member 1;
+    # sample 1 (label 2): CE(Z1) = log(1 + e^3 + e) - 1 = 2.17 > CE(Z2) = 0.066 -> member 2
+    ens = NaiveEnsemble()  # per='sample' is the default
+    assert ens.per == 'sample'
+    expected = torch.tensor([[2.0, 1.0, 0.0], [1.0, 0.0, 4.0]])
+    assert torch.equal(ens([Z1, Z2], Y), expected)
+    assert ens.last_choice.tolist() == [0, 1]
+    assert torch.equal(ens([Z2, Z1], Y), expected) and ens.last_choice.tolist() == [1, 0]
+    # three members, the middle one best on sample 1 only
+    z3 = torch.tensor([[0.0, 5.0, 0.0], [0.0, 0.0, 9.0]])
+    assert torch.equal(ens([Z1, z3, Z2], Y), torch.tensor([[2.0, 1.0, 0.0], [0.0, 0.0, 9.0]]))
+    assert ens.last_choice.tolist() == [0, 1]
+    # the batch reading differs on this batch: it gives Z2 to both samples
+    assert not torch.equal(NaiveEnsemble(per='batch')([Z1, Z2], Y), expected)
+
+
+def test_naive_granularity_is_checked():
+    with pytest.raises(ValueError, match="per='image'"):
+        NaiveEnsemble(per='image')
+    with pytest.raises(ValueError, match="only 'per'"):
+        build_ensemble(dict(type='Naive', ridge=1), 2)
+    assert build_ensemble(dict(type='Naive', per='batch'), 2).per == 'batch'
 
 
 def test_linear_is_the_weighted_sum_and_only_its_weights_learn():

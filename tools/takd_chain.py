@@ -22,9 +22,13 @@ from mmkd_plugins.export import export_student
 
 
 def _network(cfg_model):
-    """The parts of a classifier config that fix its weights' shapes."""
+    """The parts of a classifier config that fix its weights' shapes (the head's loss, e.g. the
+    CE weight of a KD stage, does not)."""
     d = cfg_model.to_dict() if hasattr(cfg_model, 'to_dict') else dict(cfg_model)
-    return {k: d.get(k) for k in ('type', 'backbone', 'neck', 'head')}
+    net = {k: d.get(k) for k in ('type', 'backbone', 'neck', 'head')}
+    if isinstance(net['head'], dict):
+        net['head'] = {k: v for k, v in net['head'].items() if k != 'loss'}
+    return net
 
 
 def check_chain(cfgs, paths):

@@ -1,14 +1,22 @@
-# Deep mutual learning (Zhang et al., CVPR 2018), two resnet20 on Fashion-MNIST: each learns CE +
-# KL towards the other's prediction (T = 1). Same students, per-student views, validation and
-# export as KDCL (DML is KDCL's structure without an ensemble), so the data path is KDCL's.
-_base_ = ['../kdcl/kdcl_2xresnet20_fashion-mnist_minlogit.py']
+# Deep mutual learning (Zhang et al., CVPR 2018), two resnet20 on Fashion-MNIST: each learns
+# CE + T^2 KL towards the other's prediction (T = 1), as the paper and its reference code
+# (YingZhangDUT/Deep-Mutual-Learning; IE-KD's processors/DML.py): every network sees the same
+# batch (the baseline's pipeline: one random crop + flip per image), and the networks are updated
+# one after the other within an iteration (the paper's Algorithm 1), the second against the
+# first's updated predictions. Options: alternate=False (one joint update, one forward each);
+# views='per_student' with MultiView(num_views=2) and SelfSupDataPreprocessor (KDCL's data path).
+_base_ = ['../baseline/resnet20_fashion-mnist.py']
 
+num_students = 2
+student = {{_base_.model}}
 model = dict(
     _delete_=True,
     type='mmrazor.DML',
-    students={{_base_.model.students}},
+    students=[student] * num_students,
     temperature=1.0,
     kd_weight=1.0,
-    alternate=False,  # True: the paper's one-after-the-other updates (costs 2 extra forwards)
-    data_preprocessor=dict(type='mmpretrain.SelfSupDataPreprocessor', mean=[72.94], std=[90.02],
-                           to_rgb=False))
+    alternate=True,
+    views='shared',
+    data_preprocessor={{_base_.data_preprocessor}})
+val_evaluator = [dict(type='Accuracy', topk=(1, )), dict(type='KDCLAccuracy')]
+test_evaluator = val_evaluator

@@ -1,8 +1,9 @@
 # IE + attention transfer (IE-AT): the IE losses plus mmrazor's ATLoss between the spatial
-# attention maps of every stage (layer1..3; the paper's AT weight beta = 1000 / 2 per map pair).
+# attention maps of every stage (layer1..3), beta = 1000 per map pair as the AT code, RepDistiller
+# and mdistiller (configs/at/).
 _base_ = ['./iekd_resnet32x4_resnet20_fashion-mnist.py']
 
-at_weight = 500.0
+at_weight = 1000.0
 model = dict(
     distiller=dict(
         student_recorders=dict(

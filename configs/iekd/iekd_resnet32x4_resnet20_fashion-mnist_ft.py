@@ -4,11 +4,14 @@
 # inheritance/exploration encoders on the split; the paper gives no further detail.)
 _base_ = ['./iekd_resnet32x4_resnet20_fashion-mnist.py']
 
+# the official FT weight (config/ft/cifar100/resnet56-20.yaml: loss_weight 500)
+ft_weight = 500.0
+
 model = dict(
     distiller=dict(
         connectors=dict(translator=dict(type='Translator', in_channel={{_base_.student_channels}},
                                              out_channel={{_base_.factor_channels}})),
-        distill_losses=dict(loss_ft=dict(type='FTLoss', loss_weight=1.0)),
+        distill_losses=dict(loss_ft=dict(type='FTLoss', loss_weight=ft_weight)),
         loss_forward_mappings=dict(
             loss_ft=dict(
                 s_feature=dict(from_student=True, recorder='feat', connector='translator'),

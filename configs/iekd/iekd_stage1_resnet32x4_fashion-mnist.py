@@ -1,12 +1,13 @@
 # IE-KD stage 1 ("compact knowledge extraction") on Fashion-MNIST: an auto-encoder learns to
-# reconstruct the frozen resnet32x4 teacher's layer3 map (256 x 7 x 7) through a 64-channel
-# factor, with an L1 loss. Only the auto-encoder trains. Stage 2
+# reconstruct the frozen resnet32x4 teacher's layer3 map (256 x 7 x 7) through a 32-channel
+# factor (the official convention: half the *student's* width, resnet20's layer3 has 64), with an
+# L1 loss. Only the auto-encoder trains. Stage 2
 # (iekd_resnet32x4_resnet20_fashion-mnist.py) reads the encoder from this run's last checkpoint.
 _base_ = ['../_base_/distill/fashion-mnist_resnet32x4_resnet20.py']
 
 teacher_feature = 'backbone.layer3'
 teacher_channels = 256
-factor_channels = 64
+factor_channels = 32
 model = dict(
     _delete_=True,
     type='mmrazor.IEFactorExtraction',
@@ -17,8 +18,11 @@ model = dict(
     auto_encoder=dict(type='IEAutoEncoder', in_channels=teacher_channels,
                       factor_channels=factor_channels),
     reconstruction='l1')
-# the auto-encoder trains with Adam at a constant rate (the teacher's SGD recipe is for classifiers)
-optim_wrapper = dict(_delete_=True, optimizer=dict(type='Adam', lr=1e-3, weight_decay=0))
+# the official stage-1 optimiser (processors/FT.py + base.py of the official code): SGD lr 0.1,
+# constant, momentum 0.9, Nesterov, wd 5e-4; only the auto-encoder is trained
+optim_wrapper = dict(
+    _delete_=True,
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4))
 param_scheduler = []
 work_dir = 'work_dirs/iekd_stage1_resnet32x4_fashion-mnist'
 default_hooks = dict(checkpoint=dict(save_best=None))

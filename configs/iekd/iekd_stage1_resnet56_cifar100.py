@@ -11,7 +11,11 @@ model = dict(
     feature='backbone.layer3',
     auto_encoder=dict(type='IEAutoEncoder', in_channels=64, factor_channels=32),
     reconstruction='l1')
-optim_wrapper = dict(_delete_=True, optimizer=dict(type='Adam', lr=1e-3, weight_decay=0))
+# the official stage-1 optimiser (processors/FT.py + base.py of the official code): SGD lr 0.1,
+# constant, momentum 0.9, Nesterov, wd 5e-4; only the auto-encoder is trained
+optim_wrapper = dict(
+    _delete_=True,
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4))
 param_scheduler = []
 train_cfg = dict(max_epochs=30)
 work_dir = 'work_dirs/iekd_stage1_resnet56_cifar100'

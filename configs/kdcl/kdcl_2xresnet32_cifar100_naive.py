@@ -1,4 +1,5 @@
-# KDCL-Naive on CIFAR-100, two resnet32 students.
+# KDCL-Naive on CIFAR-100, two resnet32 students; per-sample choice of the lowest-CE member
+# (per='batch': one member for the whole batch).
 _base_ = ['./kdcl_2xresnet32_cifar100_minlogit.py']
 
-model = dict(ensemble=dict(type='Naive'))
+model = dict(ensemble=dict(_delete_=True, type='Naive', per='sample'))

@@ -5,14 +5,20 @@ DML trains m >= 2 networks online; network i minimises (Eq. 10 of the DML paper)
     L_i = ce_weight * CE(z_i, y) + kd_weight * T^2 / (m-1) * sum_{j != i} KL(p_j || p_i),
 
 with p = softmax(z / T) and the peers' p_j taken as constants. It is KDCL without an ensemble:
-the same m students, per-student views (MultiView), validation and export, so :class:`DML`
-subclasses :class:`~.kdcl.KDCL` and only replaces the distillation term.
+the same m students, validation and export, so :class:`DML` subclasses :class:`~.kdcl.KDCL` and
+only replaces the distillation term.
 
-Updates: ``alternate=False`` (default) updates all networks from one forward pass, as most public
-DML code does; ``alternate=True`` follows the papers' Algorithm 1: network 1 is updated first,
+Data: ``views='shared'`` (default) feeds one augmented batch to every network, as the DML paper
+and both reference implementations (DML's and IE-KD's ``processors/DML.py``) do; the train
+pipeline is the plain classifier's and the data preprocessor mmpretrain's ``ClsDataPreprocessor``.
+``views='per_student'`` gives each network its own view (KDCL's ``MultiView`` data path), an
+option for DML only.
+
+Updates: ``alternate=True`` (default) follows the papers' Algorithm 1: network 1 is updated first,
 then the peers' predictions are recomputed with the updated network before network 2 is updated,
 and so on (m forward passes with gradient and m(m-1) without, per iteration; BN statistics are
-updated on every pass).
+updated on every pass). ``alternate=False`` updates all networks from one forward pass, as much
+public DML code does (cheaper: one forward per network).
 
 :class:`IEDML` is IE-KD's "extension to deep mutual learning": every network also has an online
 auto-encoder (:class:`~mmkd_plugins.models.connectors.IEAutoEncoder`) on its feature map
@@ -51,18 +57,44 @@ class DML(KDCL):
         kd_weight (float): Weight of the mean KL towards the peers. Defaults to 1.
         ce_weight (float): Weight of each student's CE. Defaults to 1.
         alternate (bool): Update the students one after the other within an iteration (the
-            papers' algorithm) instead of jointly. Defaults to False.
-        eval_student (int), data_preprocessor (dict): as :class:`KDCL`.
+            papers' Algorithm 1). Defaults to True; False updates them jointly.
+        views (str): 'shared' (default: one batch for every network, the papers' setting) or
+            'per_student' (each network its own ``MultiView`` view, as KDCL).
+        eval_student (int): as :class:`KDCL`.
+        data_preprocessor (dict, optional): Defaults to mmpretrain's ``ClsDataPreprocessor``
+            for 'shared' views and ``SelfSupDataPreprocessor`` for 'per_student' views.
     """
 
-    def __init__(self, students, temperature=1.0, kd_weight=1.0, ce_weight=1.0, alternate=False,
-                 eval_student=0, data_preprocessor=None, init_cfg=None):
+    VIEWS = ('shared', 'per_student')
+
+    def __init__(self, students, temperature=1.0, kd_weight=1.0, ce_weight=1.0, alternate=True,
+                 views='shared', eval_student=0, data_preprocessor=None, init_cfg=None):
+        if views not in self.VIEWS:
+            raise ValueError(f'{type(self).__name__}: views={views!r} must be one of '
+                             f'{self.VIEWS}')
+        if views == 'shared':
+            default = 'mmpretrain.ClsDataPreprocessor'
+            if data_preprocessor is None:
+                data_preprocessor = dict(type=default)
+            elif isinstance(data_preprocessor, dict) and 'type' not in data_preprocessor:
+                data_preprocessor = dict(data_preprocessor, type=default)
         super().__init__(students, ensemble=None, temperature=temperature, kd_weight=kd_weight,
                          ce_weight=ce_weight, eval_student=eval_student,
                          data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if not isinstance(alternate, bool):
             raise TypeError(f'DML: alternate={alternate!r} must be True or False')
-        self.alternate = alternate
+        self.alternate, self.views = alternate, views
+
+    def _views(self, inputs):
+        """One view per student: the shared batch repeated, or the MultiView views."""
+        if self.views == 'per_student':
+            return super()._views(inputs)
+        if not isinstance(inputs, torch.Tensor):
+            raise ValueError(
+                f"{type(self).__name__}: views='shared' feeds one batch to every network, but "
+                f'the pipeline gave {len(inputs)} views per image: drop MultiView from the train '
+                f"pipeline (and use ClsDataPreprocessor), or set views='per_student'")
+        return [inputs] * self.num_students
 
     def _run(self, k, view, grad=True):
         """Student k's outputs on its view: ``dict(logits=...)`` (IEDML adds its feature)."""
@@ -123,13 +155,20 @@ class IEDML(DML):
         lambda_inh, lambda_exp (float): Weights of L_inh and L_exp (>= 0).
         exploration_mode (str): 'l1' or 'cos', as ``ExplorationLoss``.
         rec_weight (float): Weight of each auto-encoder's reconstruction loss.
-        Other arguments: as :class:`DML`.
+        Other arguments: as :class:`DML`, except ``views``: only 'shared' -- the L1 between
+        normalised factors compares the networks' maps position by position, so every network
+        must see the same crop and flip of each image.
     """
 
     def __init__(self, students, feature, in_channels, factor_channels, split='natural',
                  ratio=0.5, seed=0, lambda_inh=1.0, lambda_exp=1.0, exploration_mode='l1',
-                 rec_weight=1.0, **kwargs):
-        super().__init__(students, **kwargs)
+                 rec_weight=1.0, views='shared', **kwargs):
+        if views != 'shared':
+            raise ValueError(
+                f"IEDML: views={views!r} is refused, only 'shared': inheritance and exploration "
+                f'compare the networks\' feature maps position by position, which differently '
+                f'cropped or flipped views misalign')
+        super().__init__(students, views=views, **kwargs)
         m = self.num_students
         if not isinstance(in_channels, (list, tuple)) or len(in_channels) != m:
             raise ValueError(f'IEDML: in_channels={in_channels!r} must list the channels of '

@@ -2,8 +2,9 @@
 Collaborative Learning", CVPR 2020, Sec. 3.2). Each maps the m students' logits ``z_1..z_m``
 (B x C each) and the labels to one B x C teacher logit ``z_t``; the caller detaches it.
 
-- :class:`NaiveEnsemble` (KDCL-Naive): the logits of the member with the lowest cross-entropy on
-  this batch.
+- :class:`NaiveEnsemble` (KDCL-Naive): the logits of the member with the lowest cross-entropy,
+  chosen per sample (``per='sample'``, default: the paper's "the member with the lowest
+  cross-entropy" read for each image) or once for the whole batch (``per='batch'``).
 - :class:`LinearEnsemble` (KDCL-Linear): ``z_t = sum_i a_i z_i`` with learnable ``a`` (initialised
   to 1/m), trained by the cross-entropy of ``z_t`` against the labels on detached member logits
   (:meth:`LinearEnsemble.loss`), as the paper's ``min_a CE(sum_i a_i z_i, y)``.
@@ -30,13 +31,31 @@ def _stack(logits):
 
 
 class NaiveEnsemble(nn.Module):
-    """The lowest-cross-entropy member's logits."""
+    """The lowest-cross-entropy member's logits, per sample or per batch.
+
+    Args:
+        per (str): 'sample' (default): for each sample, the logits of the member whose CE on
+            that sample is lowest; 'batch': the logits of the member whose mean CE on the batch
+            is lowest, for every sample. Ties go to the lowest member index.
+    """
+
+    PER = ('sample', 'batch')
+
+    def __init__(self, per='sample'):
+        super().__init__()
+        if per not in self.PER:
+            raise ValueError(f'NaiveEnsemble: per={per!r} must be one of {self.PER}')
+        self.per = per
 
     def forward(self, logits, labels):
-        z = _stack(logits)
-        ce = torch.stack([F.cross_entropy(zi, labels) for zi in z])
-        self.last_choice = int(ce.argmin())
-        return z[self.last_choice]
+        z = _stack(logits)  # m x B x C
+        ce = torch.stack([F.cross_entropy(zi, labels, reduction='none') for zi in z])  # m x B
+        if self.per == 'batch':
+            self.last_choice = int(ce.mean(1).argmin())
+            return z[self.last_choice]
+        choice = ce.argmin(0)  # B
+        self.last_choice = choice
+        return z.gather(0, choice.view(1, -1, 1).expand(1, -1, z.shape[2])).squeeze(0)
 
 
 class MinLogitEnsemble(nn.Module):
@@ -130,6 +149,10 @@ def build_ensemble(cfg, num_members):
         raise ValueError(f'KDCL: ensemble type={kind!r} is not one of {list(ENSEMBLES)}')
     if kind in ('Linear', 'General'):
         cfg['num_members'] = num_members
+    elif kind == 'Naive':
+        unknown = sorted(set(cfg) - {'per'})
+        if unknown:
+            raise ValueError(f"KDCL: ensemble Naive takes only 'per', got {unknown}")
     elif cfg:
         raise ValueError(f'KDCL: ensemble {kind} takes no arguments, got {sorted(cfg)}')
     return ENSEMBLES[kind](**cfg)

@@ -6,12 +6,16 @@ feature map with a reconstruction loss; its encoder output is the teacher factor
 splits the student's feature map by channel into an inheritance part and an exploration part and
 maps each part to factor space with its own encoder (same architecture as the stage-1 encoder).
 
-The encoder follows the official code: LeakyReLU(0.1), then 3 x [conv3x3, BN, LeakyReLU(0.1)]
-with channels c_in -> c_in -> c_factor -> c_factor; the decoder mirrors it with transposed
-convolutions (c_factor -> c_factor -> c_in -> c_in). mmrazor's ``Paraphraser`` (Factor Transfer)
-is the same idea without the leading activation and with BN optional; IE-KD needs the stage-1
-encoder alone, frozen and loaded from a checkpoint, which ``Paraphraser`` cannot do.
+Both halves of the auto-encoder are the official code's "coder" block (``model/auto_encoder.py``
+of the official repository): LeakyReLU(0.1), then 3 x [conv3x3, BN, LeakyReLU(0.1)], with
+channels c_in -> c_in -> c_out -> c_out. The encoder is coder(c_teacher, c_factor), the decoder
+is coder(c_factor, c_teacher) -- ordinary convolutions, not transposed ones -- and every conv is
+initialised N(0, sqrt(2 / (9 * c_out))) (He init over the output fan), BN weight 1 and bias 0.
+mmrazor's ``Paraphraser`` (Factor Transfer) is the same idea without the leading activation and
+with BN optional; IE-KD needs the stage-1 encoder alone, frozen and loaded from a checkpoint,
+which ``Paraphraser`` cannot do.
 """
+import math
 import os.path as osp
 
 import torch
@@ -26,24 +30,34 @@ SPLITS = ('natural', 'random')
 PARTS = ('inheritance', 'exploration')
 
 
-def ie_encoder(in_channels, factor_channels, negative_slope=0.1):
-    """LeakyReLU, then 3 x [conv3x3, BN, LeakyReLU]: c_in -> c_in -> c_factor -> c_factor."""
+def ie_coder(in_channels, out_channels, negative_slope=0.1):
+    """The official IE-KD coder: LeakyReLU, then 3 x [conv3x3, BN, LeakyReLU] with channels
+    c_in -> c_in -> c_out -> c_out; convs drawn from N(0, sqrt(2 / (9 c_out))), BN (1, 0)."""
     layers = [nn.LeakyReLU(negative_slope)]
-    for cin, cout in ((in_channels, in_channels), (in_channels, factor_channels),
-                      (factor_channels, factor_channels)):
+    for cin, cout in ((in_channels, in_channels), (in_channels, out_channels),
+                      (out_channels, out_channels)):
         layers += [nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout),
                    nn.LeakyReLU(negative_slope)]
-    return nn.Sequential(*layers)
+    coder = nn.Sequential(*layers)
+    for m in coder.modules():
+        if isinstance(m, nn.Conv2d):
+            fan_out = m.kernel_size[0] * m.kernel_size[1] * m.out_channels
+            nn.init.normal_(m.weight, 0.0, math.sqrt(2.0 / fan_out))
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+    return coder
+
+
+def ie_encoder(in_channels, factor_channels, negative_slope=0.1):
+    """Feature map -> factor: ``ie_coder(c_in, c_factor)``."""
+    return ie_coder(in_channels, factor_channels, negative_slope)
 
 
 def ie_decoder(in_channels, factor_channels, negative_slope=0.1):
-    """The mirror of :func:`ie_encoder`: c_factor -> c_factor -> c_in -> c_in."""
-    layers = []
-    for cin, cout in ((factor_channels, factor_channels), (factor_channels, in_channels),
-                      (in_channels, in_channels)):
-        layers += [nn.ConvTranspose2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout),
-                   nn.LeakyReLU(negative_slope)]
-    return nn.Sequential(*layers)
+    """Factor -> reconstruction: ``ie_coder(c_factor, c_in)`` (the encoder's block, reversed
+    channels, as the official auto-encoder)."""
+    return ie_coder(factor_channels, in_channels, negative_slope)
 
 
 def _check_channels(name, in_channels, factor_channels):
@@ -67,7 +81,8 @@ class IEAutoEncoder(BaseConnector):
 
     Args:
         in_channels (int): Channels of the teacher feature map.
-        factor_channels (int): Channels of the factor (official CIFAR setting: half of c_in).
+        factor_channels (int): Channels of the factor (official CIFAR setting: half of the
+            *student's* width at that stage, e.g. 32 for resnet20's 64-channel layer3).
     """
 
     def __init__(self, in_channels, factor_channels, negative_slope=0.1, init_cfg=None):
