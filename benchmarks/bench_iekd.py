@@ -24,9 +24,9 @@ from conftest import standin_checkpoints  # noqa: E402
 
 CONFIGS = {
     'plain': 'configs/baseline/resnet20_fashion-mnist.py',
-    'KD': 'configs/kd/kd_resnet32x4_resnet20_fashion-mnist.py',
-    'IE-KD': 'configs/iekd/iekd_resnet32x4_resnet20_fashion-mnist.py',
-    'IE-KD + KD': 'configs/iekd/iekd_resnet32x4_resnet20_fashion-mnist_kd.py',
+    'KD': 'configs/kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'IE-KD': 'configs/iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'IE-KD + KD': 'configs/iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_kd.py',
 }
 
 

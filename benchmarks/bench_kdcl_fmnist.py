@@ -16,7 +16,7 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from fmnist_runs import train_and_test  # noqa: E402
 
 TWIN = 'configs/baseline/resnet20_fashion-mnist.py'
-KDCL = 'configs/kdcl/kdcl_2xresnet20_fashion-mnist_{}.py'
+KDCL = 'configs/kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_{}.py'
 
 
 def fmt(vals):

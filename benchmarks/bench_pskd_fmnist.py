@@ -18,7 +18,7 @@ from fmnist_runs import train_and_test  # noqa: E402
 
 CONFIGS = {
     'baseline': 'configs/baseline/resnet20_fashion-mnist.py',
-    'PS-KD': 'configs/pskd/pskd_resnet20_fashion-mnist.py',
+    'PS-KD': 'configs/pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py',
 }
 METRICS = [dict(type='Accuracy', topk=(1, )), dict(type='ECE'), dict(type='AURC'),
            dict(type='EAURC'), dict(type='NLL')]

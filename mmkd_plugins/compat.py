@@ -19,6 +19,11 @@ idempotent, touches nothing on disk (site-packages are never edited) and has a t
    algorithm whose ``architecture`` is ``dict(cfg_path='mmpretrain::...')`` or
    ``dict(type='mmpretrain.ImageClassifier', ...)`` must resolve in mmpretrain's registry
    (mmrazor issue #660, "ImageClassifier is not in the mmengine::model registry").
+5. :func:`make_mmrazor_losses_layout_agnostic` -- mmrazor 1.0.0's ``FTLoss``, ``ATLoss`` and
+   ``L2Loss`` flatten feature maps with ``Tensor.view``, which raises "view size is not compatible
+   with input tensor's size and stride" on channels-last maps (our fast CPU path,
+   ``ChannelsLastHook``). The same flattening with ``reshape`` gives the same values for every
+   layout (a copy only where ``view`` would have failed).
 """
 import importlib
 import importlib.util
@@ -187,9 +192,33 @@ def bridge_mmrazor_to_mmpretrain():
         MODELS.build_func = _scope_from_type(MODELS.build_func)
 
 
+def _ft_factor(self, x):
+    import torch.nn.functional as F
+    return F.normalize(x.reshape(x.size(0), -1))
+
+
+def _at_matrix(self, x):
+    import torch.nn.functional as F
+    return F.normalize(x.pow(2).mean(1).reshape(x.size(0), -1))
+
+
+def _l2_normalize_feature(self, feature):
+    feature = feature.reshape(feature.size(0), -1)
+    return feature / feature.norm(2, dim=1, keepdim=True) * self.mult
+
+
+def make_mmrazor_losses_layout_agnostic():
+    """``reshape`` instead of ``view`` in mmrazor's feature-map losses (any memory layout)."""
+    from mmrazor.models.losses import ATLoss, FTLoss, L2Loss
+    FTLoss.factor = _ft_factor
+    ATLoss.calc_attention_matrix = _at_matrix
+    L2Loss.normalize_feature = _l2_normalize_feature
+
+
 def apply():
     """Apply every fix (idempotent). Called by ``import mmkd_plugins``."""
     restore_torch_ao_helpers()
     allow_mmengine_checkpoint_globals()
     forbid_silent_pip_install()
     bridge_mmrazor_to_mmpretrain()
+    make_mmrazor_losses_layout_agnostic()

@@ -30,6 +30,7 @@ def shrink(cfg, work_dir, n_train=64, n_val=64, batch_size=32, max_epochs=1):
     cfg.train_cfg.max_epochs = max_epochs
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint.save_best = None
+    cfg.default_hooks.checkpoint.interval = 1
     cfg.default_hooks.checkpoint.max_keep_ckpts = -1
     cfg.env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'),
                        mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))

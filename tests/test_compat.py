@@ -223,3 +223,23 @@ def test_explicit_scope_is_left_alone():
     with DefaultScope.overwrite_default_scope('mmrazor'):
         model = MODELS.build(dict(type='CIFARResNet', _scope_='mmpretrain'))
     assert type(model).__name__ == 'CIFARResNet'
+
+
+def test_mmrazor_feature_losses_take_channels_last_maps():
+    """mmrazor's own methods use .view and fail on a channels-last map; the patched ones give
+    the NCHW values for both layouts."""
+    import torch.nn.functional as F
+    from mmrazor.models.losses import ATLoss, FTLoss, L2Loss
+    torch.manual_seed(0)
+    s, t = torch.randn(4, 8, 5, 5), torch.randn(4, 8, 5, 5)
+    s_cl, t_cl = (x.contiguous(memory_format=torch.channels_last) for x in (s, t))
+    with pytest.raises(RuntimeError, match='view size is not compatible'):
+        s_cl.view(s_cl.size(0), -1)  # what mmrazor 1.0.0 does
+    ref_ft = (F.normalize(s.flatten(1)) - F.normalize(t.flatten(1))).abs().mean()
+    ref_at = (F.normalize(s.pow(2).mean(1).flatten(1))
+              - F.normalize(t.pow(2).mean(1).flatten(1))).pow(2).mean()
+    for a, b in ((s, t), (s_cl, t_cl)):
+        assert torch.allclose(FTLoss()(a, b), ref_ft, atol=1e-6)
+        assert torch.allclose(ATLoss()(a, b), ref_at, atol=1e-7)
+        assert torch.isfinite(L2Loss(normalize=True)(a, b))
+    assert torch.allclose(L2Loss(normalize=True)(s, t), L2Loss(normalize=True)(s_cl, t_cl))

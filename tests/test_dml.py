@@ -121,8 +121,8 @@ def test_bad_input():
 
 
 @needs_data
-@pytest.mark.parametrize('rel', ['dml/dml_2xresnet20_fashion-mnist.py',
-                                 'iekd/iedml_2xresnet20_fashion-mnist.py'])
+@pytest.mark.parametrize('rel', ['dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py',
+                                 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py'])
 def test_config_trains_two_iterations(rel, tmp_path):
     cfg = shrink(Config.fromfile(config_path(rel)), tmp_path, n_train=32, n_val=16,
                  batch_size=16)

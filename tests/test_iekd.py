@@ -20,8 +20,8 @@ TINY = dict(
     backbone=dict(type='CIFARResNet', arch='resnet8', in_channels=1),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(type='LinearClsHead', num_classes=3, in_channels=64))
-STAGE1 = 'iekd/iekd_stage1_resnet32x4_fashion-mnist.py'
-STAGE2 = 'iekd/iekd_resnet32x4_resnet20_fashion-mnist.py'
+STAGE1 = 'iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py'
+STAGE2 = 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py'
 
 
 def hand_normalise(x):
@@ -186,7 +186,7 @@ def test_teacher_factor_loads_stage1_and_refuses_wrong_checkpoints(tmp_path):
 
 @needs_data
 def test_stage1_then_stage2_train_and_resume_restores_encoders(tmp_path):
-    teacher = Config.fromfile(config_path('teachers/resnet32x4_fashion-mnist.py'))
+    teacher = Config.fromfile(config_path('teachers/resnet20_1xb128_fashion-mnist-5k.py'))
     teacher_ckpt = save_teacher(tmp_path, teacher.model)
     cfg1 = Config.fromfile(config_path(STAGE1))
     cfg1.model.teacher_ckpt = teacher_ckpt

@@ -22,7 +22,7 @@ STUDENT = dict(
     backbone=dict(type='CIFARResNet', arch='resnet8', in_channels=1),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(type='LinearClsHead', num_classes=C, in_channels=64))
-KDCL_FMNIST = config_path('kdcl/kdcl_2xresnet20_fashion-mnist_minlogit.py')
+KDCL_FMNIST = config_path('kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_minlogit.py')
 
 
 def build(**kwargs):
@@ -188,7 +188,7 @@ def test_exported_student_loads_into_a_plain_classifier_with_the_same_prediction
                           cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "students.0" in proc.stdout  # says what it dropped
-    plain_cfg = Config.fromfile(config_path('baseline/resnet20_fashion-mnist.py'))
+    plain_cfg = Config.fromfile(config_path('baseline/resnet8_1xb128_fashion-mnist-5k.py'))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         plain = CLS_MODELS.build(plain_cfg.model)
     state = torch.load(out)['state_dict']
@@ -221,7 +221,7 @@ def test_export_selection_rules():
 def test_general_hook_fits_weights_on_the_held_out_split_and_they_resume(tmp_path):
     from mmkd_plugins.engine.hooks import KDCLGeneralHook
     from mmkd_plugins.models.algorithms.kdcl_ensembles import GeneralEnsemble
-    general = config_path('kdcl/kdcl_2xresnet20_fashion-mnist_general.py')
+    general = config_path('kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_general.py')
 
     def cfg_for(work, epochs):
         cfg = shrink(Config.fromfile(general), work, n_train=64, n_val=32, batch_size=32,

@@ -171,7 +171,7 @@ def test_cutmix_mixes_labels_and_memory_rows_alike():
     (dict(alpha_T=1.5), ValueError, 'alpha_T'),
     (dict(alpha_T=-0.1), ValueError, 'alpha_T'),
     (dict(source='teacher'), ValueError, 'source'),
-    (dict(memory=None), ValueError, 'num_samples'),
+    (dict(memory=dict(num_samples=0)), ValueError, 'num_samples'),
     (dict(memory=dict(num_samples=10, num_classes=7)), ValueError, 'num_classes'),
     (dict(memory=dict(num_samples=10, dtype='int8')), ValueError, 'dtype'),
     (dict(memory=dict(num_samples=10, topk=4)), ValueError, 'topk'),
@@ -244,7 +244,7 @@ def test_two_process_gloo_memory_equals_one_process(tmp_path):
 
 # -- through the Runner ------------------------------------------------------------------------
 
-PSKD_FMNIST = config_path('pskd/pskd_resnet20_fashion-mnist.py')
+PSKD_FMNIST = config_path('pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py')
 
 
 class LossRecorder(Hook):
@@ -310,7 +310,7 @@ def test_resume_continues_exactly(tmp_path):
 
 @needs_data
 def test_resume_from_a_checkpoint_without_pskd_state_is_refused(tmp_path):
-    plain = shrink(Config.fromfile(config_path('baseline/resnet20_fashion-mnist.py')),
+    plain = shrink(Config.fromfile(config_path('baseline/resnet20_1xb128_fashion-mnist-5k.py')),
                    tmp_path / 'plain')
     Runner.from_cfg(plain).train()
     cfg = _pskd_cfg(tmp_path / 'p', 2)
@@ -325,6 +325,28 @@ def test_memory_sized_for_another_dataset_is_refused(tmp_path):
     cfg.model.memory.num_samples = 60000
     with pytest.raises(ValueError, match='num_samples=60000'):
         Runner.from_cfg(cfg).train()
+
+
+@needs_data
+def test_memory_sizes_itself_from_the_training_set_and_resumes(tmp_path):
+    """No memory.num_samples: the hook builds a 48-row memory for a 48-image subset before the
+    run, so a subset of any size needs no hand edit; resume loads into it."""
+    cfg = _pskd_cfg(tmp_path / 'a', 1)
+    del cfg.model.memory['num_samples']
+    cfg.train_dataloader.dataset.indices = 48
+    runner = Runner.from_cfg(cfg)
+    assert runner.model.memory is None  # built by PSKDHook.before_run
+    runner.train()
+    assert runner.model.memory.num_samples == 48 and bool(runner.model.memory.written.all())
+    cfg = _pskd_cfg(tmp_path / 'a', 2)
+    del cfg.model.memory['num_samples']
+    cfg.train_dataloader.dataset.indices = 48
+    cfg.resume, cfg.load_from = True, str(tmp_path / 'a' / 'epoch_1.pth')
+    resumed = Runner.from_cfg(cfg)
+    resumed.train()
+    assert resumed.model.memory.num_samples == 48
+    # the protocol config itself leaves num_samples out
+    assert 'num_samples' not in Config.fromfile(PSKD_FMNIST).model.memory
 
 
 @needs_data

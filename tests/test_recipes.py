@@ -26,8 +26,8 @@ def losses_of(cfg):
 
 # 1. attention transfer: beta = 1000 per map pair
 @pytest.mark.parametrize('rel,keys', [
-    ('at/at_resnet32x4_resnet20_fashion-mnist.py', ['loss_at0', 'loss_at1', 'loss_at2']),
-    ('iekd/iekd_resnet32x4_resnet20_fashion-mnist_at.py', ['loss_at1', 'loss_at2', 'loss_at3']),
+    ('at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py', ['loss_at0', 'loss_at1', 'loss_at2']),
+    ('iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_at.py', ['loss_at1', 'loss_at2', 'loss_at3']),
 ])
 def test_attention_transfer_weight_is_1000_per_map(rel, keys):
     losses = losses_of(load(rel))
@@ -37,12 +37,12 @@ def test_attention_transfer_weight_is_1000_per_map(rel, keys):
 
 # 2. Hinton KD: CIFAR-style CE 0.1 + KD 0.9 at T = 4; ImageNet CE 0.5 + KD 0.5 at T = 1
 @pytest.mark.parametrize('rel,ce,kd,tau', [
-    ('kd/kd_resnet32x4_resnet20_fashion-mnist.py', 0.1, 0.9, 4.0),
+    ('kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
     ('kd/kd_resnet34_resnet18_imagenet.py', 0.5, 0.5, 1.0),
-    ('takd/takd_stage2_resnet56_resnet20_fashion-mnist.py', 0.1, 0.9, 4.0),
-    ('eskd/eskd-a_resnet32x4_resnet20_fashion-mnist.py', 0.1, 0.9, 4.0),
+    ('takd/takd_stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
+    ('eskd/eskd-a_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
     # 5. IE + KD: (1 - alpha) CE + alpha T^2 KL, alpha = 0.9, T = 4
-    ('iekd/iekd_resnet32x4_resnet20_fashion-mnist_kd.py', 0.1, 0.9, 4.0),
+    ('iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_kd.py', 0.1, 0.9, 4.0),
     ('iekd/iekd_resnet56_resnet20_cifar100_kd.py', 0.1, 0.9, 4.0),
 ])
 def test_kd_weighting(rel, ce, kd, tau):
@@ -62,7 +62,7 @@ def test_kd_imagenet_schedule_is_mdistillers():
 def test_kd_loss_built_from_the_config_equals_the_weighted_sum(tmp_path):
     """The built KD model's CE and KL terms carry the configured weights (hand reference)."""
     from conftest import standin_checkpoints
-    cfg = load('kd/kd_resnet32x4_resnet20_fashion-mnist.py')
+    cfg = load('kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py')
     standin_checkpoints(cfg, tmp_path)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model)
@@ -82,7 +82,7 @@ def test_kd_loss_built_from_the_config_equals_the_weighted_sum(tmp_path):
 
 
 # 3. IE-KD stage 1: SGD lr 0.1 constant, momentum 0.9, Nesterov, wd 5e-4
-@pytest.mark.parametrize('rel', ['iekd/iekd_stage1_resnet32x4_fashion-mnist.py',
+@pytest.mark.parametrize('rel', ['iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py',
                                  'iekd/iekd_stage1_resnet56_cifar100.py',
                                  'iekd/iekd_stage1_resnet34_imagenet.py'])
 def test_stage1_optimiser_is_the_official_sgd(rel):
@@ -137,15 +137,15 @@ def test_coder_convs_are_initialised_n0_sqrt_2_over_9cout():
 
 # 5. IE combinations and the factor size
 def test_ie_ft_weight_and_fashion_mnist_factor_is_half_the_students_width():
-    assert losses_of(load('iekd/iekd_resnet32x4_resnet20_fashion-mnist_ft.py')).loss_ft.loss_weight \
+    assert losses_of(load('iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_ft.py')).loss_ft.loss_weight \
         == 500.0
-    stage1 = load('iekd/iekd_stage1_resnet32x4_fashion-mnist.py')
-    stage2 = load('iekd/iekd_resnet32x4_resnet20_fashion-mnist.py')
+    stage1 = load('iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py')
+    stage2 = load('iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py')
     assert stage2.student_channels == 64
     assert stage1.model.auto_encoder.factor_channels == 32 == stage2.factor_channels
     conn = stage2.model.distiller.connectors
     assert conn.inheritance.factor_channels == conn.teacher_factor.factor_channels == 32
-    assert load('iekd/iedml_2xresnet20_fashion-mnist.py').model.factor_channels == 32
+    assert load('iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py').model.factor_channels == 32
 
 
 # 6. DML and IE-DML: one shared batch, alternating updates
@@ -166,7 +166,7 @@ def test_dml_defaults_are_shared_batch_and_alternating_updates():
     model = build()
     assert model.views == 'shared' and model.alternate is True
     assert type(model.data_preprocessor).__name__ == 'ClsDataPreprocessor'
-    for rel in ('dml/dml_2xresnet20_fashion-mnist.py', 'iekd/iedml_2xresnet20_fashion-mnist.py'):
+    for rel in ('dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py', 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py'):
         cfg = load(rel)
         assert cfg.model.views == 'shared' and cfg.model.alternate is True
         pipeline = [t.type for t in cfg.train_dataloader.dataset.pipeline]
@@ -260,7 +260,7 @@ def test_kdcl_imagenet_gives_mobilenetv2_its_own_lr_and_weight_decay():
 
 
 # 8. KDCL-Naive granularity in the configs (the hand references are in test_kdcl_ensembles.py)
-@pytest.mark.parametrize('rel', ['kdcl/kdcl_2xresnet20_fashion-mnist_naive.py',
+@pytest.mark.parametrize('rel', ['kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_naive.py',
                                  'kdcl/kdcl_2xresnet32_cifar100_naive.py'])
 def test_naive_configs_choose_per_sample(rel):
     assert load(rel).model.ensemble == dict(type='Naive', per='sample')

@@ -53,7 +53,7 @@ def test_active_neurons_by_hand():
 
 @needs_data
 def test_cka_and_active_neuron_tools_on_an_iekd_model(tmp_path, monkeypatch):
-    rel = 'iekd/iekd_resnet32x4_resnet20_fashion-mnist.py'
+    rel = 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py'
     cfg = standin_checkpoints(Config.fromfile(config_path(rel)), tmp_path)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model)

@@ -1,7 +1,7 @@
 """Train the teachers the distillation configs point to, when their checkpoints are missing.
 
     python tools/train_teachers.py                     # every configs/teachers/*fashion-mnist*.py
-    python tools/train_teachers.py configs/teachers/resnet56_fashion-mnist.py
+    python tools/train_teachers.py configs/teachers/resnet20_1xb128_fashion-mnist-5k.py
 
 A teacher counts as present when its work dir holds the checkpoint of its last epoch
 (``epoch_{max_epochs}.pth``); then it is skipped, so the benchmarks can call this every time.

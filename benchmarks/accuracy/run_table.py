@@ -1,291 +1,490 @@
-"""One accuracy table for every method, one protocol, on real Fashion-MNIST (`make table`).
+"""The accuracy table: every method under one protocol, at convergence, results that accumulate.
 
-Protocol (defaults): student resnet20, teacher resnet56, the first ``--n-train`` training images,
-``--epochs`` epochs of the baseline's warm-up + cosine schedule, batch 128, seeds 0 1 2, metrics on
-the full 10k test set: top-1 (mean ± std), ECE (%), and training wall time relative to the student
-alone (same machine, same run of this script).
+Protocol (README "Accuracy table"; the configs are the repository's Fashion-MNIST configs, which
+all inherit ``configs/_base_/protocols/fashion-mnist-5k.py``): the first 5,000 Fashion-MNIST
+training images, the full 10,000-image test set, 40 epochs of SGD (lr 0.1, x0.1 at 20 and 30),
+batch 128; student resnet8, teacher resnet20 (trained by the same protocol, one per seed: the
+student of seed k learns from the teacher of seed k); PS-KD self-distils resnet20 and is compared
+with resnet20 alone (the teacher row). Seeds 0 1 2.
 
-Why resnet56 and not resnet32x4 as teacher: on 2 CPU cores a Hinton-KD step with the resnet32x4
-teacher takes 7x the student's step (benchmarks/bench_iekd.py: 1819 ms vs 258 ms), which would
-put the table at ~6 hours; resnet56 keeps it near 2. The configs are the repository's
-Fashion-MNIST configs with the teacher swapped (``--teacher resnet32x4`` keeps theirs).
+Each finished (row, seed) run is written to ``benchmarks/accuracy/results/<row>/seed<k>.json``:
+``metrics`` (final top-1, ECE, AURC, E-AURC, NLL, and every student / the ensemble for online
+methods), ``curve`` (test top-1 after every epoch), ``train_curve`` (top-1 on 1,000 training
+images, without augmentation, after every epoch), ``reliability`` (10 equal-width confidence bins
+of the final model on the test set), ``train_s`` and ``protocol`` (config, n_train, epochs,
+student, teacher, git commit, machine, date). Runs whose file exists are skipped, so the table
+resumes across sessions; checkpoints the later rows need (teachers, IE-KD stage 1, the TAKD
+assistant) are retrained into ``work_dirs/accuracy/`` when missing.
 
-The teacher is trained once (seed 0) on the same images for ``--teacher-epochs`` (default 10)
-epochs, so that it is stronger than the students (with the students' 3 epochs resnet56 reached
-61.3 % against resnet20's 75.4 %: no teacher); every student seed distils from it, and ESKD (b)
-from its epoch-1 checkpoint. Runs once per (row, seed) and stores the result as JSON under ``--out-dir``; a finished row is not
-rerun (delete its JSON to redo it). The teacher (every epoch kept, ESKD-b uses epoch 1), IE-KD's
-stage 1 and TAKD's assistant are trained once per seed and cached the same way.
-
-    python benchmarks/accuracy/run_table.py [--rows KD IE-KD ...] [--seeds 0 1 2]
+    python benchmarks/accuracy/run_table.py                      # everything, seed-major
+    python benchmarks/accuracy/run_table.py --rows alone teacher kd --seeds 0
+    python benchmarks/accuracy/run_table.py --report-only        # table + figures from results/
 """
 import argparse
+import datetime
 import json
 import os
 import os.path as osp
 import platform
-import re
 import statistics
+import subprocess
 import sys
 import time
 
 HERE = osp.dirname(osp.abspath(__file__))
-sys.path.insert(0, osp.dirname(HERE))
-from fmnist_runs import REPO, train_and_test  # noqa: E402
+REPO = osp.dirname(osp.dirname(HERE))
+RESULTS = osp.join(HERE, 'results')
+WORK = osp.join(REPO, 'work_dirs', 'accuracy')
+SMOKE = None  # a config edit that shrinks every run (--smoke; tests)
+EPOCHS = 40  # the protocol's; checkpoints epoch_{EPOCHS}.pth and, for ESKD (b), the middle one
+FIGURES = osp.join(REPO, 'docs', 'figures')
+N_TRAIN_CURVE = 1000  # training images scored after every epoch (train accuracy curve)
 
-EVAL = [dict(type='Accuracy', topk=(1, )), dict(type='ECE', n_bins=10)]
-EVAL_MULTI = EVAL + [dict(type='KDCLAccuracy')]
-TEACHER_CHANNELS = {'resnet56': (64, 32), 'resnet32x4': (256, 128)}  # layer3, layer2
+C = 'configs/'
+TEACHER_CFG = C + 'teachers/resnet20_1xb128_fashion-mnist-5k.py'
+STAGE1_CFG = C + 'iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py'
+TAKD1_CFG = C + 'takd/takd_stage1_resnet20_resnet14_1xb128_fashion-mnist-5k.py'
+
+# key: (label, config, kind, baseline row, core row). Online rows report student 0.
+ROWS = {
+    'alone': ('student alone (resnet8)', C + 'baseline/resnet8_1xb128_fashion-mnist-5k.py',
+              'plain', None, True),
+    'teacher': ('resnet20 alone (the teacher)', TEACHER_CFG, 'teacher', None, True),
+    'kd': ('Hinton KD', C + 'kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'kd', 'alone',
+           True),
+    'pskd': ('PS-KD (resnet20, vs resnet20 alone)',
+             C + 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py', 'plain', 'teacher', True),
+    'kdcl_minlogit': ('KDCL-MinLogit (2 x resnet8, student 0)',
+                      C + 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_minlogit.py', 'online',
+                      'alone', True),
+    'kdcl_linear': ('KDCL-Linear (2 x resnet8, student 0)',
+                    C + 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_linear.py', 'online',
+                    'alone', True),
+    'iekd': ('IE-KD', C + 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'iekd',
+             'alone', True),
+    'dml': ('DML (2 x resnet8, student 0)', C + 'dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py',
+            'online', 'alone', True),
+    'fitnets': ('FitNets', C + 'fitnets/fitnets_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+                'kd', 'alone', False),
+    'at': ('AT', C + 'at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'kd', 'alone', False),
+    'takd': ('TAKD (resnet20 > resnet14 > resnet8)',
+             C + 'takd/takd_stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py', 'takd', 'alone',
+             False),
+    'eskd_a': ('ESKD (a): KD for epochs 1-20',
+               C + 'eskd/eskd-a_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'kd', 'alone',
+               False),
+    'eskd_b': ('ESKD (b): teacher of epoch 20',
+               C + 'eskd/eskd-b_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'kd_early',
+               'alone', False),
+    'kdcl_naive': ('KDCL-Naive (2 x resnet8, student 0)',
+                   C + 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_naive.py', 'online',
+                   'alone', False),
+    'kdcl_general': ('KDCL-General (2 x resnet8, student 0)',
+                     C + 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_general.py', 'online',
+                     'alone', False),
+    'iekd_kd': ('IE-KD + KD', C + 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_kd.py',
+                'iekd', 'alone', False),
+    'iedml': ('IE-DML (2 x resnet8, student 0)',
+              C + 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py', 'online', 'alone', False),
+}
+CALIBRATION = [dict(type='Accuracy', topk=(1, )), dict(type='ECE'), dict(type='AURC'),
+               dict(type='EAURC'), dict(type='NLL')]
 
 
-def teacher_edit(arch, ckpt):
-    """Swap the teacher of a TeacherDistill/IEFactorExtraction config for ``arch`` at ``ckpt``."""
-    c3, c2 = TEACHER_CHANNELS[arch]
-
-    def edit(cfg):
-        cfg.model.teacher.backbone.arch = arch
-        cfg.model.teacher.head.in_channels = c3
-        cfg.model.teacher_ckpt = ckpt
-        dist = cfg.model.get('distiller', {})
-        conns = dist.get('connectors', {})
-        if 'regressor' in conns:  # FitNets: student layer2 -> teacher layer2
-            conns.regressor.out_channel = c2
-        if 'teacher_factor' in conns:
-            conns.teacher_factor.in_channels = c3
-        if 'auto_encoder' in cfg.model:
-            cfg.model.auto_encoder.in_channels = c3
-    return edit
+def git_commit():
+    try:
+        return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=REPO, text=True,
+                              capture_output=True).stdout.strip()
+    except OSError:
+        return 'unknown'
 
 
-def chain(*edits):
-    def edit(cfg):
-        for e in edits:
-            if e is not None:
-                e(cfg)
-    return edit
+def machine():
+    return f'{platform.node()}: {os.cpu_count()} CPU cores, no GPU, torch threads 2'
 
 
-class _NotRun(Exception):
-    """A result not cached yet, with --report-only."""
+# -- one run ---------------------------------------------------------------------------------
+def _curve_hook_class():
+    import torch
+    from mmengine.hooks import Hook
+    from mmengine.model import is_model_wrapper
+
+    class CurveHook(Hook):
+        """Test top-1 after every epoch (from the val metrics) and top-1 on a fixed set of
+        training images without augmentation (train accuracy)."""
+        priority = 'LOW'
+
+        def __init__(self, metric, train_loader):
+            self.metric, self.loader = metric, train_loader
+            self.curve, self.train_curve, self.last_metrics = [], [], {}
+
+        def after_val_epoch(self, runner, metrics=None):
+            if metrics and self.metric in metrics:
+                self.curve.append(round(float(metrics[self.metric]), 4))
+                self.last_metrics = {k: float(v) for k, v in metrics.items()}
+
+        def after_train_epoch(self, runner):
+            model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+            model.eval()
+            correct = n = 0
+            with torch.no_grad():
+                for batch in self.loader:
+                    for s in model.val_step(batch):
+                        correct += int(s.pred_score.argmax() == s.gt_label.reshape(-1)[0])
+                        n += 1
+            model.train()
+            self.train_curve.append(round(100.0 * correct / n, 4))
+
+    return CurveHook
+
+
+def reliability(runner, n_bins=10):
+    """Equal-width confidence bins of the final model on the test set (reliability diagram)."""
+    import torch
+    from mmengine.model import is_model_wrapper
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    model.eval()
+    conf, hit = [], []
+    with torch.no_grad():
+        for batch in runner.val_dataloader:
+            for s in model.val_step(batch):
+                p = s.pred_score
+                conf.append(float(p.max()))
+                hit.append(int(p.argmax() == s.gt_label.reshape(-1)[0]))
+    bins = []
+    for b in range(n_bins):
+        lo, hi = b / n_bins, (b + 1) / n_bins
+        idx = [i for i, c in enumerate(conf) if (lo < c <= hi) or (b == 0 and c == 0)]
+        bins.append(dict(lo=lo, hi=hi, count=len(idx),
+                         confidence=statistics.mean(conf[i] for i in idx) if idx else None,
+                         accuracy=statistics.mean(hit[i] for i in idx) if idx else None))
+    return bins
+
+
+def train_config(config, seed, work_dir, edit=None, curves=False, multi=False):
+    """Train ``config`` with ``seed`` into ``work_dir``; returns (runner, hook, seconds)."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(osp.join(REPO, config))
+    cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=seed)
+    cfg.log_level = 'WARNING'
+    cfg.default_hooks.logger.interval = 1000
+    if curves:
+        cfg.val_evaluator = CALIBRATION + ([dict(type='KDCLAccuracy')] if multi else [])
+        cfg.test_evaluator = cfg.val_evaluator
+    if edit is not None:
+        edit(cfg)
+    if SMOKE:
+        SMOKE(cfg)
+    runner = Runner.from_cfg(cfg)
+    hook = None
+    if curves:
+        loader_cfg = dict(cfg.val_dataloader)
+        loader_cfg['dataset'] = dict(cfg.train_dataloader.dataset)
+        loader_cfg['dataset']['indices'] = N_TRAIN_CURVE
+        loader_cfg['dataset']['pipeline'] = [dict(type='PackInputs')]
+        loader_cfg['num_workers'], loader_cfg['persistent_workers'] = 0, False
+        metric = 'kdcl/student0/top1' if multi else 'accuracy/top1'
+        hook = _curve_hook_class()(metric, runner.build_dataloader(loader_cfg))
+        runner.register_hook(hook)
+    t = time.perf_counter()
+    runner.train()
+    seconds = time.perf_counter() - t
+    return runner, hook, seconds
 
 
 class Table:
 
     def __init__(self, args):
         self.args = args
-        self.out = args.out_dir
-        os.makedirs(self.out, exist_ok=True)
 
-    def path(self, *parts):
-        p = osp.join(self.out, *parts)
-        os.makedirs(osp.dirname(p), exist_ok=True)
-        return p
+    # -- prerequisites (checkpoints, retrained when missing) ----------------------------------
+    def teacher_ckpt(self, seed, epoch=None):
+        epoch = epoch or EPOCHS
+        ckpt = osp.join(WORK, 'teacher', f'seed{seed}', f'epoch_{epoch}.pth')
+        if not osp.isfile(ckpt):
+            self.run_row('teacher', seed, force=True)
+        return ckpt
 
-    def run(self, key, config, seed, evaluators=EVAL, edit=None, keep=False, epochs=None):
-        """Train+test once; cached as JSON (metrics + train seconds) under key/seed{seed}."""
-        epochs = epochs or self.args.epochs
-        result_file = self.path(key, f'seed{seed}.json')
-        if osp.isfile(result_file):
-            with open(result_file) as f:
-                return json.load(f)
-        if self.args.report_only:
-            raise _NotRun(key)
-        work_dir = self.path(key, f'seed{seed}', 'work')
-        timings = {}
-        metrics = train_and_test(config, seed, self.args.n_train, epochs, work_dir,
-                                 evaluators, edit, keep_checkpoints=keep, timings=timings)
-        result = dict(metrics={k: float(v) for k, v in metrics.items()},
-                      train_s=timings['train_s'], config=config, seed=seed,
-                      work_dir=work_dir)
-        with open(result_file, 'w') as f:
-            json.dump(result, f, indent=1)
-        print(f'[table] {key} seed {seed}: {result["metrics"]} '
-              f'({result["train_s"]:.0f} s)', flush=True)
-        return result
-
-    # -- prerequisites, trained once per seed -------------------------------------------------
-    def teacher(self, seed=0):
-        """One teacher for every seed (trained with seed 0 for --teacher-epochs epochs)."""
-        arch, seed, epochs = self.args.teacher, 0, self.args.teacher_epochs
-
-        def edit(cfg):
-            cfg.model.backbone.arch = arch
-            cfg.model.head.in_channels = TEACHER_CHANNELS[arch][0]
-        r = self.run(f'teacher_{arch}_{epochs}e', 'configs/baseline/resnet20_fashion-mnist.py',
-                     seed, edit=edit, keep=True, epochs=epochs)
-        return osp.join(r['work_dir'], f'epoch_{epochs}.pth'), r
-
-    def teacher_epoch(self, seed, epoch):
-        return osp.join(self.teacher(seed)[1]['work_dir'], f'epoch_{epoch}.pth')
-
-    def stage1(self, seed=0):
-        """IE-KD stage 1 depends on the teacher only: trained once (seed 0), shared."""
-        seed = 0
-        ckpt = self.teacher(seed)[0]
-        r = self.run('iekd_stage1', 'configs/iekd/iekd_stage1_resnet32x4_fashion-mnist.py', seed,
-                     edit=teacher_edit(self.args.teacher, ckpt), keep=True)
-        return osp.join(r['work_dir'], f'epoch_{self.args.epochs}.pth'), r
-
-    def assistant(self, seed):
-        ckpt = self.teacher(seed)[0]
-
-        def edit(cfg):
-            teacher_edit(self.args.teacher, ckpt)(cfg)
-            cfg.model.architecture.backbone.arch = self.args.assistant
-        r = self.run(f'takd_assistant_{self.args.assistant}',
-                     'configs/takd/takd_stage1_resnet32x4_resnet56_fashion-mnist.py', seed,
-                     edit=edit, keep=True)
-        from mmkd_plugins.export import export_student
-        out = self.path(f'takd_assistant_{self.args.assistant}', f'seed{seed}', 'student.pth')
-        if not osp.isfile(out):
-            export_student(osp.join(r['work_dir'], f'epoch_{self.args.epochs}.pth'), out)
-        return out, r
-
-    # -- rows ---------------------------------------------------------------------------------
-    def rows(self):
-        a = self.args
-
-        def kd_like(config, extra=None, teacher_ckpt=None):
-            def row(seed):
-                ckpt = teacher_ckpt(seed) if teacher_ckpt else self.teacher(seed)[0]
-                return self.run(row.key, config, seed,
-                                edit=chain(teacher_edit(a.teacher, ckpt), extra)), []
-            return row
-
-        def alone(seed):
-            return self.run(alone.key, 'configs/baseline/resnet20_fashion-mnist.py', seed), []
-
-        def teacher(seed):
-            return self.teacher(seed)[1], []
-
-        def eskd_a(cfg):
-            cfg.custom_hooks = [dict(type='mmrazor.EarlyStopKDHook', stop_epoch=a.epochs - 1)]
-
-        def takd(seed):
-            ckpt, pre = self.assistant(seed)
+    def stage1_ckpt(self, seed):
+        work = osp.join(WORK, 'iekd_stage1', f'seed{seed}')
+        ckpt = osp.join(work, f'epoch_{EPOCHS}.pth')
+        if not osp.isfile(ckpt):
+            teacher = self.teacher_ckpt(seed)
+            print(f'[table] IE-KD stage 1, seed {seed}', flush=True)
 
             def edit(cfg):
-                cfg.model.teacher.backbone.arch = a.assistant
-                cfg.model.teacher.head.in_channels = 64
-                cfg.model.teacher_ckpt = ckpt
-            return self.run(takd.key, 'configs/takd/takd_stage2_resnet56_resnet20_fashion-mnist.py',
-                            seed, edit=edit), [pre]
+                cfg.model.teacher_ckpt = teacher
+            _, _, s = train_config(STAGE1_CFG, seed, work, edit)
+            self._prereq_seconds(f'iekd_stage1_seed{seed}', s)
+        return ckpt
 
-        def iekd(config):
-            def row(seed):
-                s1, pre = self.stage1(seed)
+    def assistant(self, seed):
+        work = osp.join(WORK, 'takd_assistant', f'seed{seed}')
+        out = osp.join(work, 'student.pth')
+        if not osp.isfile(out):
+            teacher = self.teacher_ckpt(seed)
+            print(f'[table] TAKD assistant (resnet14), seed {seed}', flush=True)
 
-                def edit(cfg):
-                    teacher_edit(a.teacher, self.teacher(seed)[0])(cfg)
-                    cfg.model.distiller.connectors.teacher_factor.stage1_checkpoint = s1
-                # checkpoints kept: the README's CKA heatmap is drawn from them
-                return self.run(row.key, config, seed, edit=edit, keep=True), [pre]
-            return row
+            def edit(cfg):
+                cfg.model.teacher_ckpt = teacher
+            _, _, s = train_config(TAKD1_CFG, seed, work, edit)
+            self._prereq_seconds(f'takd_assistant_seed{seed}', s)
+            from mmkd_plugins.export import export_student
+            export_student(osp.join(work, f'epoch_{EPOCHS}.pth'), out)
+        return out
 
-        def pskd(seed):
-            return self.run(pskd.key, 'configs/pskd/pskd_resnet20_fashion-mnist.py', seed), []
+    def _prereq_seconds(self, key, seconds):
+        path = osp.join(RESULTS, 'prerequisites.json')
+        data = json.load(open(path)) if osp.isfile(path) else {}
+        data[key] = round(seconds, 1)
+        os.makedirs(RESULTS, exist_ok=True)
+        with open(path, 'w') as f:
+            json.dump(data, f, indent=1, sort_keys=True)
 
-        def online(config, key_metric='kdcl/student0/top1'):
-            def row(seed):
-                return self.run(row.key, config, seed, evaluators=EVAL_MULTI), []
-            row.metric = key_metric
-            return row
+    # -- rows -----------------------------------------------------------------------------------
+    def run_row(self, key, seed, force=False):
+        label, config, kind, _, _ = ROWS[key]
+        out = osp.join(RESULTS, key, f'seed{seed}.json')
+        if osp.isfile(out) and not force:
+            return json.load(open(out))
+        if self.args.report_only:
+            return None
+        edit, teacher = None, None
+        if kind in ('kd', 'iekd'):
+            teacher = self.teacher_ckpt(seed)
+        elif kind == 'kd_early':
+            teacher = self.teacher_ckpt(seed, epoch=EPOCHS // 2)
+        elif kind == 'takd':
+            teacher = self.assistant(seed)
+        stage1 = self.stage1_ckpt(seed) if kind == 'iekd' else None
 
-        table = {
-            'student alone (resnet20)': alone,
-            f'teacher ({a.teacher})': teacher,
-            'Hinton KD': kd_like('configs/kd/kd_resnet32x4_resnet20_fashion-mnist.py'),
-            'FitNets': kd_like('configs/fitnets/fitnets_resnet32x4_resnet20_fashion-mnist.py'),
-            'AT': kd_like('configs/at/at_resnet32x4_resnet20_fashion-mnist.py'),
-            'DML (student 0)': online('configs/dml/dml_2xresnet20_fashion-mnist.py'),
-            f'TAKD ({a.teacher} > {a.assistant} > resnet20)': takd,
-            f'ESKD (a) KD stopped after epoch {a.epochs - 1}': kd_like(
-                'configs/kd/kd_resnet32x4_resnet20_fashion-mnist.py', eskd_a),
-            'ESKD (b) teacher of epoch 1': kd_like(
-                'configs/kd/kd_resnet32x4_resnet20_fashion-mnist.py',
-                teacher_ckpt=lambda seed: self.teacher_epoch(seed, 1)),
-            'PS-KD': pskd,
-            'IE-KD': iekd('configs/iekd/iekd_resnet32x4_resnet20_fashion-mnist.py'),
-            'IE-KD + KD': iekd('configs/iekd/iekd_resnet32x4_resnet20_fashion-mnist_kd.py'),
-        }
-        for e in ('minlogit', 'naive', 'linear', 'general'):
-            table[f'KDCL-{e} (student 0)'] = online(
-                f'configs/kdcl/kdcl_2xresnet20_fashion-mnist_{e}.py')
-        for key, fn in table.items():
-            fn.key = re.sub(r'[^A-Za-z0-9]+', '_', key).strip('_')
-        return table
+        def edit(cfg):
+            if teacher is not None:
+                cfg.model.teacher_ckpt = teacher
+            if stage1 is not None:
+                cfg.model.distiller.connectors.teacher_factor.stage1_checkpoint = stage1
+        work = osp.join(WORK, key, f'seed{seed}')
+        if kind == 'teacher':
+            work = osp.join(WORK, 'teacher', f'seed{seed}')
+        print(f'[table] {key} seed {seed} ({config})', flush=True)
+        runner, hook, seconds = train_config(config, seed, work, edit, curves=True,
+                                             multi=kind == 'online')
+        metrics = hook.last_metrics  # the last epoch's test metrics
+        cfg = runner.cfg
+        model = cfg.model
+        student = (model.get('architecture') or model.get('students', [model])[0] or model)
+        student_arch = student.get('backbone', {}).get('arch', '?')
+        if model.get('students'):
+            student_arch = ' + '.join(s.backbone.arch for s in model.students)
+        result = dict(
+            row=key, label=label, seed=seed, metrics=metrics, curve=hook.curve,
+            train_curve=hook.train_curve, reliability=reliability(runner),
+            train_s=round(seconds, 1),
+            protocol=dict(config=config, n_train=len(runner.train_dataloader.dataset),
+                          epochs=cfg.train_cfg.max_epochs,
+                          batch_size=cfg.train_dataloader.batch_size, student=student_arch,
+                          teacher=(model.get('teacher') or {}).get('backbone', {}).get('arch'),
+                          git_commit=git_commit(), machine=machine(),
+                          date=datetime.date.today().isoformat()))
+        if force and osp.isfile(out):  # a teacher retrained for its checkpoint only
+            return json.load(open(out))
+        os.makedirs(osp.dirname(out), exist_ok=True)
+        with open(out, 'w') as f:
+            json.dump(result, f, indent=1)
+        print(f'[table] {key} seed {seed}: top-1 {metrics.get(metric_key(key))} '
+              f'ECE {metrics.get("ECE")} ({seconds:.0f} s) -> {osp.relpath(out, REPO)}',
+              flush=True)
+        if self.args.commit:
+            subprocess.run(['git', 'add', out], cwd=REPO)
+            subprocess.run(['git', 'commit', '-q', '-m', f'accuracy table: {key} seed {seed}',
+                            '--', out], cwd=REPO)
+        return result
 
     def main(self):
         a = self.args
-        table = self.rows()
-        wanted = a.rows or list(table)
-        unknown = [r for r in wanted if r not in table]
+        wanted = a.rows or list(ROWS)
+        unknown = [r for r in wanted if r not in ROWS]
         if unknown:
-            raise SystemExit(f'--rows: unknown {unknown}; rows are {list(table)}')
-        results = {name: [] for name in wanted}
-        for seed in a.seeds:  # seed-major: an interrupted table has every row for early seeds
-            for name in wanted:
-                try:
-                    res, pre = table[name](seed)
-                except _NotRun:
-                    continue
-                results[name].append((res, pre))
-            self.report(table, results)
+            raise SystemExit(f'--rows: unknown {unknown}; rows are {list(ROWS)}')
+        if not a.report_only:
+            os.chdir(REPO)
+            import mmkd_plugins  # noqa: F401
+            for seed in a.seeds:  # seed-major: early seeds complete first
+                for key in wanted:
+                    self.run_row(key, seed)
+        report()
 
-    def report(self, table, results):
-        a = self.args
 
-        def fmt(vals):
-            std = statistics.stdev(vals) if len(vals) > 1 else 0.0
-            return f'{statistics.mean(vals):.2f} ± {std:.2f}'
+def metric_key(key):
+    return 'kdcl/student0/top1' if ROWS[key][2] == 'online' else 'accuracy/top1'
 
-        base = results.get('student alone (resnet20)')
-        base_s = statistics.mean(r['train_s'] for r, _ in base) if base else None
-        done = sorted({r['seed'] for runs in results.values() for r, _ in runs})
-        lines = [f'Fashion-MNIST, first {a.n_train} training images, {a.epochs} epochs, seeds '
-                 f'{done}, full test set; {platform.node()} ({os.cpu_count()} CPU cores), '
-                 f'{time.strftime("%Y-%m-%d")}', '',
-                 '| method | seeds | top-1 (%) | ECE (%) | train time / student alone |',
-                 '| --- | --- | --- | --- | --- |']
-        for name, runs in results.items():
-            if not runs:
+
+# -- report --------------------------------------------------------------------------------------
+def load_results():
+    out = {}
+    for key in ROWS:
+        d = osp.join(RESULTS, key)
+        if osp.isdir(d):
+            runs = [json.load(open(osp.join(d, f))) for f in sorted(os.listdir(d))
+                    if f.startswith('seed') and f.endswith('.json')]
+            if runs:
+                out[key] = {r['seed']: r for r in runs}
+    return out
+
+
+def _ms(vals):
+    if not vals:
+        return 'n/a'
+    sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
+    return f'{statistics.mean(vals):.2f} ± {sd:.2f}'
+
+
+def plateau_gain(curve):
+    """Top-1 gained over the last 20 % of epochs (convergence: < 0.3 pt)."""
+    k = max(1, round(0.2 * len(curve)))
+    return curve[-1] - curve[-k - 1] if len(curve) > k else float('nan')
+
+
+def report():
+    res = load_results()
+    lines = ['| method | seeds | top-1 (%) | Δ top-1 vs baseline (paired) | ECE (%) | '
+             'Δ ECE (paired) | NLL | last-20 % gain (pt) | train time / student alone |',
+             '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+    alone_s = [r['train_s'] for r in res.get('alone', {}).values()]
+    for key, (label, _, kind, base, core) in ROWS.items():
+        runs = res.get(key)
+        if not runs:
+            continue
+        mk = metric_key(key)
+        seeds = sorted(runs)
+        top1 = [runs[s]['metrics'][mk] for s in seeds]
+        ece = [runs[s]['metrics']['ECE'] for s in seeds]
+        nll = [runs[s]['metrics']['NLL'] for s in seeds]
+        gains = [plateau_gain(runs[s]['curve']) for s in seeds]
+        dtop, dece = [], []
+        if base and base in res:
+            bk = metric_key(base)
+            for s in seeds:
+                if s in res[base]:
+                    dtop.append(runs[s]['metrics'][mk] - res[base][s]['metrics'][bk])
+                    dece.append(runs[s]['metrics']['ECE'] - res[base][s]['metrics']['ECE'])
+        name = label + ('' if core else ' *')
+        if kind == 'online':
+            s1 = [runs[s]['metrics'].get('kdcl/student1/top1') for s in seeds]
+            ens = [runs[s]['metrics'].get('kdcl/ensemble/top1') for s in seeds]
+            if None not in s1 + ens:
+                name += f'; student 1 {_ms(s1)}; ensemble {_ms(ens)}'
+        rel = (f'{statistics.mean(r["train_s"] for r in runs.values()) / statistics.mean(alone_s):.2f}'
+               if alone_s else 'n/a')
+        lines.append(f'| {name} | {len(seeds)} ({",".join(map(str, seeds))}) | {_ms(top1)} | '
+                     f'{_ms(dtop) if dtop else "—"} | {_ms(ece)} | {_ms(dece) if dece else "—"} | '
+                     f'{_ms(nll)} | {max(gains):.2f} (max) | {rel} |')
+    dates = sorted({r['protocol']['date'] for runs in res.values() for r in runs.values()})
+    machines = sorted({r['protocol']['machine'] for runs in res.values() for r in runs.values()})
+    lines += ['', f'Rows marked * are not core rows. Δ: the row minus its baseline on the same '
+              f'seed (student alone; PS-KD: resnet20 alone), mean ± std over the seeds both have. '
+              f'Dates: {", ".join(dates)}; machine: {"; ".join(machines)}.']
+    text = '\n'.join(lines)
+    print(text)
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(osp.join(RESULTS, 'table.md'), 'w') as f:
+        f.write(text + '\n')
+    try:
+        figures(res)
+    except ImportError as e:  # matplotlib missing: the table alone
+        print(f'[table] no figures: {e}')
+
+
+def figures(res):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    os.makedirs(FIGURES, exist_ok=True)
+    keys = [k for k in ROWS if k in res]
+    if not keys:
+        return
+    cols = 4
+    rows = (len(keys) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+    for ax, key in zip(axes.flat, keys):
+        base = ROWS[key][3]
+        for k, style in ((key, '-'), (base, '--')):
+            if not k or k not in res:
                 continue
-            metric = getattr(table[name], 'metric', 'accuracy/top1')
-            top1 = [r['metrics'][metric] for r, _ in runs]
-            ece = [r['metrics'].get('ECE', float('nan')) for r, _ in runs]
-            secs = [r['train_s'] + sum(p['train_s'] for p in pre) for r, pre in runs]
-            rel = f'{statistics.mean(secs) / base_s:.2f}' if base_s else 'n/a'
-            if name.startswith(('KDCL', 'DML')):
-                other = [r['metrics'].get('kdcl/student1/top1') for r, _ in runs]
-                ens = [r['metrics'].get('kdcl/ensemble/top1') for r, _ in runs]
-                if None not in other + ens:
-                    name = f'{name}; student 1 {fmt(other)}; ensemble {fmt(ens)}'
-            lines.append(f'| {name} | {len(runs)} | {fmt(top1)} | {fmt(ece)} | {rel} |')
-        lines += ['', f'Teacher: {a.teacher}, {a.teacher_epochs} epochs on the same images '
-                  '(seed 0), shared by every row and seed; its row shows its own test metrics. '
-                  'Train time includes the prerequisites trained for the row (IE-KD stage 1, '
-                  'shared by the IE rows; TAKD assistant), not the teacher.']
-        text = '\n'.join(lines)
-        print(text)
-        with open(osp.join(self.out, 'table.md'), 'w') as f:
-            f.write(text + '\n')
+            for s, r in sorted(res[k].items()):
+                ep = range(1, len(r['curve']) + 1)
+                ax.plot(ep, r['curve'], style, color=f'C{s}', lw=1,
+                        label=f'{k} s{s} test' if s == 0 else None)
+                if k == key:
+                    ax.plot(range(1, len(r['train_curve']) + 1), r['train_curve'], ':',
+                            color=f'C{s}', lw=1, label=f'{k} s{s} train' if s == 0 else None)
+        ax.set_title(ROWS[key][0], fontsize=8)
+        ax.set_ylim(80, 100.5)
+        ax.set_xlabel('epoch', fontsize=7)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.axis('off')
+    fig.suptitle('Top-1 per epoch: test (solid; dashed = the baseline row), train images '
+                 '(dotted); colours = seeds', fontsize=9)
+    fig.tight_layout()
+    fig.savefig(osp.join(FIGURES, 'accuracy_curves.png'), dpi=90)
+    plt.close(fig)
+    if 'pskd' in res and 'teacher' in res:
+        fig, axes = plt.subplots(1, 2, figsize=(8, 4))
+        for ax, key, title in ((axes[0], 'teacher', 'resnet20 alone'),
+                               (axes[1], 'pskd', 'PS-KD resnet20')):
+            r = res[key][min(res[key])]
+            bins = [b for b in r['reliability'] if b['count']]
+            ax.bar([b['lo'] + 0.05 for b in bins], [b['accuracy'] for b in bins], width=0.1,
+                   edgecolor='k', label='accuracy')
+            ax.plot([0, 1], [0, 1], 'k--', lw=1)
+            ax.plot([b['confidence'] for b in bins], [b['accuracy'] for b in bins], 'ro',
+                    ms=3, label='(confidence, accuracy)')
+            ax.set_title(f'{title}, seed {r["seed"]}: ECE {r["metrics"]["ECE"]:.2f} %',
+                         fontsize=9)
+            ax.set_xlabel('confidence')
+            ax.set_ylabel('accuracy')
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(osp.join(FIGURES, 'reliability_pskd_vs_baseline.png'), dpi=90)
+        plt.close(fig)
+
+
+def _smoke_edit(cfg):
+    cfg.train_cfg.max_epochs = EPOCHS
+    cfg.train_dataloader.dataset.indices = 64
+    cfg.train_dataloader.batch_size = 32
+    cfg.val_dataloader.dataset.indices = 64
+    cfg.default_hooks.checkpoint.interval = 1
+    cfg.default_hooks.checkpoint.max_keep_ckpts = -1
+    for hook in cfg.get('custom_hooks', []):
+        if 'stop_epoch' in hook:
+            hook.stop_epoch = 1
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--n-train', type=int, default=5000)
-    p.add_argument('--epochs', type=int, default=3)
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    p.add_argument('--teacher', default='resnet56', choices=sorted(TEACHER_CHANNELS))
-    p.add_argument('--teacher-epochs', type=int, default=10,
-                   help='the teacher trains longer than the students (on the same images)')
-    p.add_argument('--assistant', default='resnet32')
-    p.add_argument('--rows', nargs='+')
+    p.add_argument('--rows', nargs='+', help=f'any of {list(ROWS)} (default: all, in order)')
     p.add_argument('--report-only', action='store_true',
-                   help='print the table from the cached results, train nothing')
-    p.add_argument('--out-dir', default=osp.join(REPO, 'work_dirs', 'accuracy_table'))
+                   help='rebuild table.md and the figures from results/, train nothing')
+    p.add_argument('--commit', action='store_true',
+                   help='git-commit each result file as soon as it is written')
+    p.add_argument('--smoke', metavar='DIR',
+                   help='a plumbing check, not the protocol: 64 images, 2 epochs, results and '
+                        'work files under DIR')
     args = p.parse_args(argv)
-    os.chdir(REPO)
+    if args.smoke:
+        global RESULTS, WORK, FIGURES, SMOKE, EPOCHS
+        EPOCHS = 2
+        RESULTS = osp.join(args.smoke, 'results')
+        WORK = osp.join(args.smoke, 'work')
+        FIGURES = osp.join(args.smoke, 'figures')
+        SMOKE = _smoke_edit
+    sys.path.insert(0, REPO)
     Table(args).main()
 
 

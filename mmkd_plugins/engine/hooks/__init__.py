@@ -1,5 +1,6 @@
+from .channels_last_hook import ChannelsLastHook
 from .early_stop_kd_hook import EarlyStopKDHook
 from .kdcl_general_hook import KDCLGeneralHook
 from .pskd_hook import PSKDHook
 
-__all__ = ['EarlyStopKDHook', 'KDCLGeneralHook', 'PSKDHook']
+__all__ = ['ChannelsLastHook', 'EarlyStopKDHook', 'KDCLGeneralHook', 'PSKDHook']

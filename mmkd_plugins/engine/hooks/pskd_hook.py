@@ -8,6 +8,8 @@ from mmengine.registry import HOOKS
 class PSKDHook(Hook):
     """Required by :class:`~mmkd_plugins.models.algorithms.PSKD` (``custom_hooks``).
 
+    - ``before_run``: sizes the memory from the training set when the config gave no
+      ``memory.num_samples`` (before ``--resume`` loads a checkpoint into it).
     - ``before_train``: checks that the memory matches the training set (N) and the head (C).
     - ``before_train_epoch``: sets ``alpha_t = alpha_T * (epoch + 1) / max_epochs`` and, with
       ``source='snapshot'``, freezes the current weights (the end of epoch t-1) as the teacher.
@@ -23,6 +25,11 @@ class PSKDHook(Hook):
             raise TypeError(f'PSKDHook: runner.model is {type(model).__name__}, not PSKD')
         return model
 
+    def before_run(self, runner):
+        model = self._algorithm(runner)
+        if model.source == 'memory' and model.memory is None:
+            model.build_memory(len(runner.train_dataloader.dataset))
+
     def before_train(self, runner):
         model = self._algorithm(runner)
         if model.source != 'memory':
@@ -30,7 +37,8 @@ class PSKDHook(Hook):
         n = len(runner.train_dataloader.dataset)
         if model.memory.num_samples != n:
             raise ValueError(f'PSKD: memory.num_samples={model.memory.num_samples} but the '
-                             f'training set has {n} samples')
+                             f'training set has {n} samples; set memory.num_samples={n} or '
+                             f'leave it out (the memory then sizes itself)')
 
     def before_train_epoch(self, runner):
         model = self._algorithm(runner)

@@ -67,7 +67,8 @@ class PSKD(BaseAlgorithm):
         alpha_T (float): alpha at the last epoch, in [0, 1]. Official CIFAR-100/ImageNet: 0.8.
         source (str): ``'memory'`` or ``'snapshot'``.
         memory (dict, optional): :class:`PredictionMemory` arguments for ``source='memory'``:
-            ``num_samples`` (the training set's length) and optionally ``dtype``, ``topk``,
+            ``num_samples`` (the training set's length; left out, :class:`PSKDHook` sizes the
+            memory from the training set before the run) and optionally ``dtype``, ``topk``,
             ``residual``. ``num_classes`` defaults to the head's.
         loss_weight (float): Weight of the PS-KD cross-entropy. Defaults to 1.
         data_preprocessor, init_cfg: as mmrazor's ``BaseAlgorithm``.
@@ -93,15 +94,19 @@ class PSKD(BaseAlgorithm):
         self.source = source
         self.loss_weight = loss_weight
         self.register_buffer('alpha_t', torch.tensor(-1.0))  # set by PSKDHook
+        self.memory, self._memory_cfg = None, None
         if source == 'memory':
-            if not memory or 'num_samples' not in memory:
-                raise ValueError("PSKD: source='memory' needs memory=dict(num_samples=<length "
-                                 "of the training set>, ...)")
-            memory = dict(memory)
+            memory = dict(memory or {})
             if memory.setdefault('num_classes', self.num_classes) != self.num_classes:
                 raise ValueError(f"PSKD: memory.num_classes={memory['num_classes']} differs "
                                  f'from the head num_classes={self.num_classes}')
-            self.memory = PredictionMemory(**memory)
+            if memory.get('num_samples') is None:
+                # sized from the training set by PSKDHook.before_run (build_memory)
+                memory.pop('num_samples', None)
+                PredictionMemory(num_samples=1, **memory)  # bad dtype/topk/residual: fail now
+                self._memory_cfg = memory
+            else:
+                self.memory = PredictionMemory(**memory)
         elif memory:
             raise ValueError("PSKD: memory=... is only used with source='memory'")
         # Batch augments are applied here, to inputs, labels and memory rows alike.
@@ -112,6 +117,15 @@ class PSKD(BaseAlgorithm):
         self._snapshot = None  # [model]: kept out of state_dict(), parameters() and DDP
 
     # -- state driven by PSKDHook -----------------------------------------------------------
+    def build_memory(self, num_samples):
+        """Create the memory for a training set of ``num_samples`` (when the config left
+        ``memory.num_samples`` out); a memory already built is kept as it is."""
+        if self.memory is None and self._memory_cfg is not None:
+            device = self.alpha_t.device
+            self.memory = PredictionMemory(num_samples=num_samples,
+                                           **self._memory_cfg).to(device)
+        return self.memory
+
     def set_alpha(self, epoch, max_epochs):
         """alpha_t = alpha_T * (epoch + 1) / T (official schedule, 0-based epoch)."""
         self.alpha_t.fill_(self.alpha_T * (epoch + 1) / max_epochs)

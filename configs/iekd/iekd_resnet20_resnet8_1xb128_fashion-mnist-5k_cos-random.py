@@ -1,5 +1,5 @@
 # IE-KD ablation: random channel split (fixed permutation) and the |cos| exploration loss.
-_base_ = ['./iekd_resnet32x4_resnet20_fashion-mnist.py']
+_base_ = ['./iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py']
 
 model = dict(
     distiller=dict(

@@ -1,12 +1,12 @@
-# IE-KD stage 1 ("compact knowledge extraction") on Fashion-MNIST: an auto-encoder learns to
-# reconstruct the frozen resnet32x4 teacher's layer3 map (256 x 7 x 7) through a 32-channel
-# factor (the official convention: half the *student's* width, resnet20's layer3 has 64), with an
-# L1 loss. Only the auto-encoder trains. Stage 2
-# (iekd_resnet32x4_resnet20_fashion-mnist.py) reads the encoder from this run's last checkpoint.
-_base_ = ['../_base_/distill/fashion-mnist_resnet32x4_resnet20.py']
+# IE-KD stage 1 ("compact knowledge extraction") on Fashion-MNIST (the protocol): an auto-encoder
+# learns to reconstruct the frozen resnet20 teacher's layer3 map (64 x 7 x 7) through a 32-channel
+# factor (the official convention: half the *student's* width, resnet8's layer3 has 64), with an
+# L1 loss, for the protocol's 40 epochs. Only the auto-encoder trains. Stage 2
+# (iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py) reads the encoder from its last checkpoint.
+_base_ = ['../_base_/distill/fashion-mnist-5k_resnet20_resnet8.py']
 
 teacher_feature = 'backbone.layer3'
-teacher_channels = 256
+teacher_channels = 64
 factor_channels = 32
 model = dict(
     _delete_=True,
@@ -24,5 +24,5 @@ optim_wrapper = dict(
     _delete_=True,
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4))
 param_scheduler = []
-work_dir = 'work_dirs/iekd_stage1_resnet32x4_fashion-mnist'
+work_dir = 'work_dirs/iekd_stage1_resnet20_1xb128_fashion-mnist-5k'
 default_hooks = dict(checkpoint=dict(save_best=None))

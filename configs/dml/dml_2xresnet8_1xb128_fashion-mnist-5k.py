@@ -1,11 +1,11 @@
-# Deep mutual learning (Zhang et al., CVPR 2018), two resnet20 on Fashion-MNIST: each learns
+# Deep mutual learning (Zhang et al., CVPR 2018), two resnet8 on Fashion-MNIST (the protocol): each learns
 # CE + T^2 KL towards the other's prediction (T = 1), as the paper and its reference code
 # (YingZhangDUT/Deep-Mutual-Learning; IE-KD's processors/DML.py): every network sees the same
 # batch (the baseline's pipeline: one random crop + flip per image), and the networks are updated
 # one after the other within an iteration (the paper's Algorithm 1), the second against the
 # first's updated predictions. Options: alternate=False (one joint update, one forward each);
 # views='per_student' with MultiView(num_views=2) and SelfSupDataPreprocessor (KDCL's data path).
-_base_ = ['../baseline/resnet20_fashion-mnist.py']
+_base_ = ['../baseline/resnet8_1xb128_fashion-mnist-5k.py']
 
 num_students = 2
 student = {{_base_.model}}

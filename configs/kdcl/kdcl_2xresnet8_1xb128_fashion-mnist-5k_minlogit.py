@@ -1,6 +1,6 @@
-# KDCL-MinLogit with two resnet20 students on Fashion-MNIST (CPU-sized): each student sees its
+# KDCL-MinLogit with two resnet8 students on Fashion-MNIST (the protocol): each student sees its
 # own random crop/flip of every image (MultiView), both learn from the MinLogit ensemble.
-_base_ = ['../baseline/resnet20_fashion-mnist.py']
+_base_ = ['../baseline/resnet8_1xb128_fashion-mnist-5k.py']
 
 num_students = 2
 student = {{_base_.model}}
