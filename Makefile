@@ -1,7 +1,7 @@
 # make demo   install (cached) + train the Fashion-MNIST baseline on CPU, print its top-1
 # make test   install (cached) + run the test suite
-# make bench  install (cached) + run benchmarks/
-# make table  install (cached) + the accuracy table of every method (benchmarks/accuracy, ~2 h CPU)
+# make bench  install (cached) + the step-time / throughput benchmarks (benchmarks/speed/)
+# make table  install (cached) + the accuracy table (benchmarks/accuracy/; resumes; hours on 2 cores)
 # make teachers  train the Fashion-MNIST teachers the distillation configs need (when missing)
 VENV ?= .venv
 PY := $(VENV)/bin/python

@@ -199,3 +199,42 @@ def test_iekd_on_a_detector_backbone_both_stages(shapes, tmp_path):
     for k, v in after.items():
         if k.startswith('teacher.'):
             assert torch.equal(v, before[k]), k
+
+
+def test_missing_backbone_checkpoint_says_how_to_export_it(shapes, tmp_path):
+    cfg = on_shapes(Config.fromfile(config_path('detection/retinanet_r18_fpn_shapes-tiny.py')),
+                    shapes, tmp_path / 'run', str(tmp_path / 'nowhere' / 'r18.pth'))
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(FileNotFoundError) as err:
+        runner.train()
+    msg = str(err.value)
+    assert 'backbone.init_cfg.checkpoint' in msg and 'nowhere/r18.pth' in msg
+    assert 'tools/export_backbone.py' in msg and 'init_cfg=None' in msg
+    for rel in ('retinanet_r50_fpn_1x_coco_distilled.py', 'faster-rcnn_r18_fpn_1x_voc0712_'
+                'distilled.py', 'faster-rcnn_r18_fpn_shapes-tiny.py'):
+        hooks = Config.fromfile(config_path('detection/' + rel)).custom_hooks
+        assert dict(type='BackboneCheckpointHook') in hooks, rel
+
+
+def test_demo_detection_pieces_classifier_export_detector(tmp_path):
+    """`make demo-detection` on a few images: both classifiers train, their exports load into
+    the detector's ResNet-18 with no missing or unexpected keys, and the three detectors train
+    and report COCO mAP."""
+    from mmdet.registry import MODELS as DET_MODELS
+    sys.path.insert(0, osp.join(REPO, 'tools'))
+    import demo_detection
+    rows = demo_detection.main([
+        '--work-dir', str(tmp_path / 'work'), '--det-root', str(tmp_path / 'det'),
+        '--cls-root', str(tmp_path / 'cls'), '--det-train', '6', '--det-val', '4',
+        '--det-epochs', '1', '--cls-train', '24', '--cls-val', '9', '--cls-epochs', '1'])
+    assert [r['source'].split()[0] for r in rows] == ['from', 'ResNet-18', 'ResNet-18']
+    for r in rows:
+        assert 0.0 <= r['coco/bbox_mAP'] <= 1.0 and 0.0 <= r['coco/bbox_mAP_50'] <= 1.0
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        det_backbone = DET_MODELS.build(dict(type='ResNet', depth=18))
+    for name in ('plain', 'pskd'):
+        state = torch.load(tmp_path / 'work' / f'resnet18_{name}_backbone.pth')['state_dict']
+        result = det_backbone.load_state_dict(
+            {k[len('backbone.'):]: v for k, v in state.items()}, strict=True)
+        assert not result.missing_keys and not result.unexpected_keys
+    assert osp.isfile(tmp_path / 'work' / 'RESULTS.json')

@@ -6,3 +6,5 @@ backbone_checkpoint = 'work_dirs/export/resnet50_backbone.pth'
 model = dict(
     backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=backbone_checkpoint,
                                 prefix='backbone.')))
+# a missing backbone checkpoint is a clear error naming the export command
+custom_hooks = [dict(type='BackboneCheckpointHook')]

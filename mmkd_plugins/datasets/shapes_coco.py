@@ -61,3 +61,29 @@ def make_shapes_coco(root, n_train=32, n_val=16, size=128, seed=0):
         with open(paths[split], 'w') as f:
             json.dump(ann, f)
     return paths
+
+
+def make_shapes_classification(root, n_train=1500, n_val=300, size=64, seed=0):
+    """The classification view of the same kind of images (``make_detection_demo``'s
+    pre-training data): one shape per ``size`` x ``size`` image, drawn as in
+    :func:`make_shapes_coco` (same classes, colours and pixel scale of shapes), labelled by it.
+
+    Written as ``{root}/{split}/{class}/*.png``, the folder layout mmpretrain's ``CustomDataset``
+    reads (classes from the sub-folder names). Returns {split: folder}.
+    """
+    import cv2
+    rng = np.random.default_rng(seed)
+    out = {}
+    for split, n in (('train', n_train), ('val', n_val)):
+        for cls in CLASSES:
+            os.makedirs(osp.join(root, split, cls), exist_ok=True)
+        for i in range(n):
+            img = np.full((size, size, 3), 235, np.uint8)
+            cls = int(rng.integers(len(CLASSES)))
+            s = int(rng.integers(size // 4, (3 * size) // 4))
+            x0, y0 = (int(v) for v in rng.integers(0, size - s, 2))
+            colour = rng.integers(0, 180, 3).astype(np.uint8)
+            _draw(img, CLASSES[cls], x0, y0, s, colour)
+            cv2.imwrite(osp.join(root, split, CLASSES[cls], f'{i:05d}.png'), img)
+        out[split] = osp.join(root, split)
+    return out

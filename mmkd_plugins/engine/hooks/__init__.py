@@ -1,6 +1,8 @@
+from .backbone_checkpoint_hook import BackboneCheckpointHook
 from .channels_last_hook import ChannelsLastHook
 from .early_stop_kd_hook import EarlyStopKDHook
 from .kdcl_general_hook import KDCLGeneralHook
 from .pskd_hook import PSKDHook
 
-__all__ = ['ChannelsLastHook', 'EarlyStopKDHook', 'KDCLGeneralHook', 'PSKDHook']
+__all__ = ['BackboneCheckpointHook', 'ChannelsLastHook', 'EarlyStopKDHook', 'KDCLGeneralHook',
+           'PSKDHook']

@@ -18,12 +18,12 @@ from mmrazor.registry import MODELS
 
 import mmkd_plugins  # noqa: F401
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(REPO, 'tests'))
 from conftest import standin_checkpoints  # noqa: E402
 
 CONFIGS = {
-    'plain': 'configs/baseline/resnet20_fashion-mnist.py',
+    'plain': 'configs/baseline/resnet8_1xb128_fashion-mnist-5k.py',
     'KD': 'configs/kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
     'IE-KD': 'configs/iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
     'IE-KD + KD': 'configs/iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_kd.py',
