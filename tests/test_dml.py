@@ -41,7 +41,7 @@ def batch(m, seed=0, labels=(0, 2, 1, 1)):
 
 def test_dml_loss_equals_hand_reference_three_students():
     torch.manual_seed(0)
-    model = build(m=3, temperature=2.0, kd_weight=0.5, views='per_student')
+    model = build(m=3, temperature=2.0, kd_weight=0.5, views='per_student', alternate=False)
     views, samples, y = batch(3)
     z = [s(v, mode='tensor').detach() for s, v in zip(model.students, views)]
     p = [torch.softmax(zi / 2, 1) for zi in z]
@@ -89,7 +89,7 @@ def test_alternate_updates_equal_a_hand_alternation():
 def test_iedml_losses_and_parts():
     torch.manual_seed(0)
     model = build('mmrazor.IEDML', feature='backbone.layer3', in_channels=[64, 64],
-                  factor_channels=8, ratio=0.25)
+                  factor_channels=8, ratio=0.25, alternate=False)
     views, samples, _ = batch(2)
     losses = model.loss(views[0], samples)  # one batch shared by both networks
     for i in range(2):
@@ -104,6 +104,15 @@ def test_iedml_losses_and_parts():
     assert model.inheritance[0].encoder[1].weight.grad.abs().sum() > 0
     for mod in (model.students[1], model.auto_encoders[1]):
         assert all(p.grad is None or p.grad.abs().sum() == 0 for p in mod.parameters())
+
+
+def test_alternate_loss_outside_its_train_step_is_refused():
+    """mmengine's own DDP wrapper calls forward directly and would turn the alternating update
+    into a joint one: refused with the wrapper to use."""
+    model = build()  # alternate=True by default
+    views, samples, _ = batch(2)
+    with pytest.raises(RuntimeError, match='MMKDDistributedDataParallel'):
+        model.loss(views[0], samples)
 
 
 def test_bad_input():

@@ -13,6 +13,8 @@ from mmengine.hooks import Hook
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmkd_plugins.dist import setup_distributed
+
 
 class _LastValMetrics(Hook):
     """Keeps the metrics of the last validation, printed when training ends."""
@@ -75,6 +77,7 @@ def merge_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    setup_distributed(cfg)  # gloo on CPU-only machines; our DDP wrapper
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     last = _LastValMetrics()
     runner.register_hook(last)

@@ -20,3 +20,5 @@ model = dict(
     data_preprocessor={{_base_.data_preprocessor}})
 val_evaluator = [dict(type='Accuracy', topk=(1, )), dict(type='KDCLAccuracy')]
 test_evaluator = val_evaluator
+# alternating updates leave the other networks' parameters out of each sub-step's backward
+find_unused_parameters = True

@@ -37,6 +37,7 @@ import contextlib
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.model.wrappers import MMDistributedDataParallel
 from mmengine.registry import DefaultScope
 from mmrazor.models.task_modules import RecorderManager
 from mmrazor.registry import MODELS
@@ -84,6 +85,7 @@ class DML(KDCL):
         if not isinstance(alternate, bool):
             raise TypeError(f'DML: alternate={alternate!r} must be True or False')
         self.alternate, self.views = alternate, views
+        self._active = None  # the network being updated inside an alternating step
 
     def _views(self, inputs):
         """One view per student: the shared batch repeated, or the MultiView views."""
@@ -114,27 +116,50 @@ class DML(KDCL):
         }
 
     def loss(self, inputs, data_samples):
+        """Every network's losses (joint update), or, inside an alternating step, the losses of
+        the network being updated (``self._active``), its peers run without gradient."""
         views = self._views(inputs)
         labels = self._labels(data_samples, views[0].device)
-        outs = [self._run(k, v) for k, v in enumerate(views)]
-        losses = {}
-        for i in range(self.num_students):
-            losses.update(self._student_losses(i, outs, labels))
-        return losses
+        i = self._active
+        if i is None:
+            if self.alternate:
+                raise RuntimeError(
+                    "DML: alternate=True updates the networks one at a time in train_step, but "
+                    "this forward came from elsewhere (mmengine's MMDistributedDataParallel "
+                    "calls forward directly): use model_wrapper_cfg=dict(type="
+                    "'MMKDDistributedDataParallel') as tools/train.py does, or alternate=False")
+            outs = [self._run(k, v) for k, v in enumerate(views)]
+            losses = {}
+            for k in range(self.num_students):
+                losses.update(self._student_losses(k, outs, labels))
+            return losses
+        outs = [self._run(k, v, grad=(k == i)) for k, v in enumerate(views)]
+        return self._student_losses(i, outs, labels)
 
     def train_step(self, data, optim_wrapper):
+        return self.train_step_with(self, data, optim_wrapper)
+
+    def train_step_with(self, model, data, optim_wrapper):
+        """One training step run through ``model``: this module, or the DDP wrapper around it
+        (``MMKDDistributedDataParallel``), so that under DDP every sub-step's gradients are
+        all-reduced. Alternating: preprocess once, then for each network one forward (through
+        ``model``) and one update; the later networks see the earlier ones already updated."""
         if not self.alternate:
-            return super().train_step(data, optim_wrapper)
-        with optim_wrapper.optim_context(self):
+            if model is self:
+                return super().train_step(data, optim_wrapper)
+            return MMDistributedDataParallel.train_step(model, data, optim_wrapper)
+        with optim_wrapper.optim_context(model):
             data = self.data_preprocessor(data, True)
-        views = self._views(data['inputs'])
-        labels = self._labels(data['data_samples'], views[0].device)
         log_vars, total = {}, 0.0
         for i in range(self.num_students):
-            with optim_wrapper.optim_context(self):
-                outs = [self._run(k, v, grad=(k == i)) for k, v in enumerate(views)]
-                loss, parsed = self.parse_losses(self._student_losses(i, outs, labels))
-            optim_wrapper.update_params(loss)
+            self._active = i
+            try:
+                with optim_wrapper.optim_context(model):
+                    losses = model(**data, mode='loss')
+                loss, parsed = self.parse_losses(losses)
+                optim_wrapper.update_params(loss)
+            finally:
+                self._active = None
             total += parsed.pop('loss').item()
             log_vars.update(parsed)
         log_vars['loss'] = torch.tensor(total)

@@ -1,0 +1,64 @@
+"""Multi-process training that runs on CPU-only machines too, and a DDP wrapper that keeps our
+algorithms' own training steps.
+
+``tools/train.py`` / ``tools/test.py`` call :func:`setup_distributed` before building the Runner:
+
+- With a GPU nothing changes: mmengine's ``init_dist`` (nccl) and its default wrapper (one device
+  per process) apply.
+- Without a GPU, under ``--launcher pytorch`` (torchrun, ``tools/dist_train.sh CONFIG N``):
+  mmengine 0.10.7's ``init_dist`` calls ``torch.cuda.set_device(LOCAL_RANK)`` before
+  ``init_process_group`` whatever the backend, which fails ("Found no NVIDIA driver"). We
+  initialise the gloo process group from torchrun's environment ourselves (the Runner then skips
+  ``init_dist``) and set ``device_ids=None`` on the wrapper (torch DDP refuses device ids for a
+  CPU module).
+
+:class:`MMKDDistributedDataParallel` is mmengine's ``MMDistributedDataParallel`` except that a
+module defining ``train_step_with(model, data, optim_wrapper)`` runs its own step through the
+wrapper (DML's alternating updates: one DDP forward/backward per network, so each network's
+gradients are all-reduced). mmengine's wrapper calls the module's forward directly and would
+silently turn them into a joint update. Every config gets it through ``model_wrapper_cfg``
+(``configs/_base_/default_runtime.py``).
+"""
+import os
+
+import torch
+import torch.distributed as dist
+from mmengine.model.wrappers import MMDistributedDataParallel
+from mmengine.registry import MODEL_WRAPPERS
+
+
+@MODEL_WRAPPERS.register_module()
+class MMKDDistributedDataParallel(MMDistributedDataParallel):
+    """``MMDistributedDataParallel`` that defers to ``module.train_step_with`` when defined."""
+
+    def train_step(self, data, optim_wrapper):
+        step = getattr(self.module, 'train_step_with', None)
+        if step is not None:
+            return step(self, data, optim_wrapper)
+        return super().train_step(data, optim_wrapper)
+
+
+def setup_distributed(cfg):
+    """Prepare ``cfg`` (and the process group) for its launcher; see the module docstring."""
+    launcher = cfg.get('launcher', 'none')
+    wrapper = dict(cfg.get('model_wrapper_cfg') or {})
+    wrapper.setdefault('type', 'MMKDDistributedDataParallel')
+    wrapper.setdefault('broadcast_buffers', False)
+    wrapper.setdefault('find_unused_parameters', bool(cfg.get('find_unused_parameters', False)))
+    cfg.model_wrapper_cfg = wrapper
+    if launcher == 'none' or torch.cuda.is_available():
+        return cfg
+    if launcher != 'pytorch':
+        raise ValueError(f'launcher={launcher!r} without a GPU: only --launcher pytorch '
+                         f'(torchrun, tools/dist_train.sh) is supported on CPU')
+    missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
+               if k not in os.environ]
+    if missing:
+        raise RuntimeError(f'--launcher pytorch needs torchrun\'s environment; {missing} not '
+                           f'set (use tools/dist_train.sh CONFIG N)')
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo', init_method='env://')
+    cfg.model_wrapper_cfg['device_ids'] = None
+    env = cfg.setdefault('env_cfg', {})
+    env.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    return cfg

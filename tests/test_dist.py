@@ -1,0 +1,169 @@
+"""Whole-runner multi-process training on CPU: every algorithm family runs under torchrun through
+tools/train.py --launcher pytorch (what tools/dist_train.sh CONFIG 2 runs), 2 processes on gloo,
+and every rank ends with bit-identical parameters and algorithm state; the samplers split the
+data (each rank half, the union the set)."""
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from conftest import REPO, config_path, shrink, standin_checkpoints
+from test_datasets import needs_data
+
+PLUGIN = '''
+import os
+import torch
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.registry import HOOKS
+
+
+@HOOKS.register_module()
+class DumpStateHook(Hook):
+    """Test-only: the samples each rank trained on and its final state."""
+    priority = 'LOWEST'
+
+    def __init__(self, out):
+        self.out, self.seen = out, []
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        for s in data_batch['data_samples']:
+            self.seen.append(int(s.metainfo.get('sample_idx', s.metainfo.get('img_id', -1))))
+
+    def after_run(self, runner):
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        grads = [n for n, p in model.named_parameters() if p.requires_grad]
+        torch.save(dict(state=state, seen=self.seen, world=runner.world_size,
+                        wrapper=type(runner.model).__name__, trainable=grads),
+                   os.path.join(self.out, f'rank{runner.rank}.pt'))
+'''
+
+FAMILIES = {
+    'plain': 'baseline/resnet8_1xb128_fashion-mnist-5k.py',
+    'pskd-memory': 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py',
+    'pskd-snapshot': 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py',
+    'kdcl-linear': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_linear.py',
+    'kdcl-general': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_general.py',
+    'kdcl-minlogit': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_minlogit.py',
+    'dml-alternate': 'dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py',
+    'iedml': 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py',
+    'kd': 'kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'fitnets': 'fitnets/fitnets_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'at': 'at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'iekd-stage1': 'iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py',
+    'iekd-stage2': 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+}
+N_TRAIN = 32
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def run_torchrun(cfg, tmp_path, nproc=2):
+    out = tmp_path / 'dump'
+    out.mkdir(exist_ok=True)
+    (tmp_path / 'dumpstate.py').write_text(PLUGIN)
+    cfg.custom_imports = dict(imports=['mmkd_plugins', 'dumpstate'], allow_failed_imports=False)
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(type='DumpStateHook', out=str(out))]
+    path = str(tmp_path / 'cfg.py')
+    cfg.dump(path)
+    env = dict(os.environ, PYTHONPATH=f'{tmp_path}{os.pathsep}{REPO}', OMP_NUM_THREADS='1',
+               CUDA_VISIBLE_DEVICES='')
+    proc = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={nproc}',
+         '--master_addr=127.0.0.1', f'--master_port={free_port()}',
+         osp.join(REPO, 'tools', 'train.py'), path, '--launcher', 'pytorch'],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return [torch.load(out / f'rank{r}.pt', weights_only=False) for r in range(nproc)]
+
+
+def tiny(rel, tmp_path, family):
+    cfg = shrink(Config.fromfile(config_path(rel)), tmp_path / 'work', n_train=N_TRAIN,
+                 n_val=16, batch_size=8)
+    standin_checkpoints(cfg, tmp_path / 'ckpts')
+    if family == 'pskd-snapshot':
+        cfg.model.source = 'snapshot'
+        cfg.model.memory = None
+        cfg.train_cfg.max_epochs = 2  # the snapshot is refreshed at the start of epoch 2
+    if family == 'pskd-memory':
+        cfg.train_cfg.max_epochs = 2  # epoch 2 reads what epoch 1 wrote on both ranks
+    if family == 'kdcl-general':
+        hook = cfg.custom_hooks[0]
+        hook.heldout_dataloader.dataset.indices = list(range(100, 132))
+        hook.heldout_dataloader.batch_size = 8
+        cfg.train_cfg.max_epochs = 2  # the weights are refit (all-reduced) at epoch 2's start
+    return cfg
+
+
+ALGORITHM_STATE = ('memory.', 'alpha_t', 'ensemble.')
+
+
+@needs_data
+@pytest.mark.parametrize('family', list(FAMILIES))
+def test_two_processes_end_bit_identical_and_split_the_data(family, tmp_path):
+    ranks = run_torchrun(tiny(FAMILIES[family], tmp_path, family), tmp_path)
+    assert [r['world'] for r in ranks] == [2, 2]
+    assert {r['wrapper'] for r in ranks} == {'MMKDDistributedDataParallel'}
+    a, b = ranks[0]['state'], ranks[1]['state']
+    assert a.keys() == b.keys()
+    checked = [k for k in ranks[0]['trainable']] + [k for k in a if k.startswith(ALGORITHM_STATE)]
+    assert checked
+    for k in checked:
+        assert torch.equal(a[k], b[k]), f'{family}: {k} differs between the ranks'
+    # each rank saw half of the samples (per epoch), disjoint, together the whole subset
+    epochs = 2 if family in ('pskd-memory', 'pskd-snapshot', 'kdcl-general') else 1
+    seen0, seen1 = ranks[0]['seen'], ranks[1]['seen']
+    assert len(seen0) == len(seen1) == epochs * N_TRAIN // 2
+    first0, first1 = set(seen0[:N_TRAIN // 2]), set(seen1[:N_TRAIN // 2])
+    assert not first0 & first1 and first0 | first1 == set(range(N_TRAIN))
+    if family == 'pskd-memory':
+        assert a['memory.written'].all() and torch.equal(a['memory.probs'], b['memory.probs'])
+        assert float(a['alpha_t']) == pytest.approx(0.8)
+    if family == 'kdcl-general':
+        assert not torch.allclose(a['ensemble.weights'], torch.full((2, ), 0.5))
+
+
+@needs_data
+def test_tiny_detector_two_processes(tmp_path):
+    from mmkd_plugins.datasets import make_shapes_coco
+    root = str(tmp_path / 'shapes')
+    make_shapes_coco(root, n_train=8, n_val=4, size=128, seed=0)
+    cfg = Config.fromfile(config_path('detection/retinanet_r18_fpn_shapes-tiny.py'))
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = root + '/'
+    cfg.val_evaluator.ann_file = cfg.test_evaluator.ann_file = root + '/annotations/val.json'
+    cfg.train_cfg.max_epochs = cfg.train_cfg.val_interval = 1
+    cfg.model.backbone.init_cfg = None
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.log_level = 'WARNING'
+    ranks = run_torchrun(cfg, tmp_path)
+    a, b = ranks[0]['state'], ranks[1]['state']
+    for k in ranks[0]['trainable']:
+        assert torch.equal(a[k], b[k]), k
+    assert not set(ranks[0]['seen']) & set(ranks[1]['seen'])
+    assert set(ranks[0]['seen']) | set(ranks[1]['seen']) == set(range(1, 9))
+
+
+def test_cpu_launcher_needs_torchrun_environment(monkeypatch):
+    from mmkd_plugins.dist import setup_distributed
+    for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    with pytest.raises(RuntimeError, match='tools/dist_train.sh'):
+        setup_distributed(Config(dict(launcher='pytorch')))
+    with pytest.raises(ValueError, match="launcher='slurm'"):
+        setup_distributed(Config(dict(launcher='slurm')))
+    cfg = setup_distributed(Config(dict(launcher='none', find_unused_parameters=True)))
+    assert cfg.model_wrapper_cfg == dict(type='MMKDDistributedDataParallel',
+                                         broadcast_buffers=False, find_unused_parameters=True)
