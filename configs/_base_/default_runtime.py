@@ -5,6 +5,8 @@ _base_ = 'mmpretrain::_base_/default_runtime.py'
 # this is what makes these configs run under mmpretrain's own tools/train.py too.
 custom_imports = dict(imports=['mmkd_plugins'], allow_failed_imports=False)
 
+# rng_state: RNG states in every checkpoint, exact --resume also inside an epoch (RNGStateHook)
 default_hooks = dict(
+    rng_state=dict(type='RNGStateHook'),
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'))

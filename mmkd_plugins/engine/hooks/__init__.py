@@ -3,6 +3,7 @@ from .channels_last_hook import ChannelsLastHook
 from .early_stop_kd_hook import EarlyStopKDHook
 from .kdcl_general_hook import KDCLGeneralHook
 from .pskd_hook import PSKDHook
+from .rng_state_hook import RNGStateHook
 
 __all__ = ['BackboneCheckpointHook', 'ChannelsLastHook', 'EarlyStopKDHook', 'KDCLGeneralHook',
-           'PSKDHook']
+           'PSKDHook', 'RNGStateHook']
