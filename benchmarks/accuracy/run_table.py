@@ -391,10 +391,25 @@ def report():
     os.makedirs(RESULTS, exist_ok=True)
     with open(osp.join(RESULTS, 'table.md'), 'w') as f:
         f.write(text + '\n')
+    if not SMOKE:
+        replace_block(osp.join(REPO, 'README.md'), 'accuracy-table', text)
     try:
         figures(res)
     except ImportError as e:  # matplotlib missing: the table alone
         print(f'[table] no figures: {e}')
+
+
+def replace_block(path, name, text):
+    """Put ``text`` between ``<!-- name:begin -->`` and ``<!-- name:end -->`` in ``path``."""
+    begin, end = f'<!-- {name}:begin -->', f'<!-- {name}:end -->'
+    doc = open(path).read()
+    if begin not in doc or end not in doc:
+        return False
+    head, rest = doc.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    with open(path, 'w') as f:
+        f.write(f'{head}{begin}\n{text}\n{end}{tail}')
+    return True
 
 
 def figures(res):

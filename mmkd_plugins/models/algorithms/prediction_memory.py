@@ -77,6 +77,11 @@ class PredictionMemory(nn.Module):
             raise ValueError(f'PredictionMemory: predictions have {probs.shape[-1]} classes, the '
                              f'memory num_classes={self.num_classes}')
         probs = probs.detach().to(self.written.device)
+        bad = ~torch.isfinite(probs).all(dim=-1)
+        if bad.any():
+            raise ValueError(f'PredictionMemory: non-finite predictions for sample_idx '
+                             f'{indices[bad][:8].tolist()}: the model diverged (NaN/inf logits); '
+                             f'lower the learning rate or check the loss')
         if self.topk is None:
             self.probs[indices] = probs.to(self.probs.dtype)
         else:

@@ -1,0 +1,74 @@
+"""Mixed precision on CPU: every method's losses under torch.autocast('cpu', bfloat16) are finite
+and within 5 % (relative; 0.05 absolute for terms near 0: a T^2-scaled KL between nearly equal
+distributions, e.g. KD from a stand-in teacher, is 0.006 in fp32 and 0.04 when the logits are
+rounded to bf16's 8-bit mantissa) of fp32 on the same weights and batch,
+and what must stay fp32 stays fp32 (PS-KD's memory, the ensemble targets' weights).
+mmengine's AmpOptimWrapper asserts a GPU; `tools/train.py --amp` is for GPUs (see README)."""
+import copy
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmpretrain.structures import DataSample
+from mmrazor.registry import MODELS
+
+from conftest import config_path, standin_checkpoints
+
+FAMILIES = {
+    'plain': 'baseline/resnet8_1xb128_fashion-mnist-5k.py',
+    'pskd-memory': 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py',
+    'kdcl-minlogit': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_minlogit.py',
+    'kdcl-linear': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_linear.py',
+    'kdcl-naive': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_naive.py',
+    'dml': 'dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py',
+    'iedml': 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py',
+    'kd': 'kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'fitnets': 'fitnets/fitnets_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'at': 'at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'iekd-stage1': 'iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py',
+    'iekd-stage2': 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'iekd-ft': 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_ft.py',
+}
+
+
+def build(rel, tmp_path):
+    cfg = Config.fromfile(config_path(rel))
+    torch.manual_seed(0)
+    standin_checkpoints(cfg, tmp_path)
+    model_cfg = cfg.model
+    if 'data_preprocessor' not in model_cfg and cfg.get('data_preprocessor'):
+        model_cfg = dict(model_cfg, data_preprocessor=dict(cfg.data_preprocessor))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(model_cfg)
+    if hasattr(model, 'build_memory'):
+        model.build_memory(16)
+        model.set_alpha(1, 2)
+    if getattr(model, 'alternate', False):
+        model.alternate = False  # the joint loss: every network's terms in one dict
+    model.eval()  # BN on running statistics: the same function in both precisions
+    return model
+
+
+@pytest.mark.parametrize('family', list(FAMILIES))
+def test_bf16_autocast_losses_are_finite_and_close_to_fp32(family, tmp_path):
+    model = build(FAMILIES[family], tmp_path)
+    torch.manual_seed(1)
+    x = torch.randn(16, 1, 28, 28)
+    samples = [DataSample(metainfo=dict(sample_idx=i)).set_gt_label(i % 10) for i in range(16)]
+    inputs = [x, x.flip(-1)] if 'kdcl' in family else x
+    if hasattr(model, 'memory') and model.memory is not None:  # a written row to read back
+        model.memory.write(torch.arange(16), torch.softmax(torch.randn(16, 10), 1))
+    with torch.no_grad():
+        ref = model.loss(inputs, copy.deepcopy(samples))
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            low = model.loss(inputs, copy.deepcopy(samples))
+    assert ref.keys() == low.keys()
+    for k, v in ref.items():
+        lv = low[k].float()
+        assert torch.isfinite(lv).all(), (family, k)
+        assert lv.item() == pytest.approx(v.float().item(), rel=0.05, abs=0.05), (family, k)
+    if family == 'pskd-memory':
+        assert model.memory.probs.dtype == torch.float32
+    if family == 'kdcl-linear':
+        assert model.ensemble.weights.dtype == torch.float32
