@@ -2,12 +2,13 @@
 # make test   install (cached) + run the test suite
 # make bench  install (cached) + the step-time / throughput benchmarks (benchmarks/speed/)
 # make table  install (cached) + the accuracy table (benchmarks/accuracy/; resumes; hours on 2 cores)
-# make teachers  train the Fashion-MNIST teachers the distillation configs need (when missing)
+# make teachers  train the Fashion-MNIST teacher the distillation configs need (when missing)
+# make demo-detection  the detection backbone swap end to end on generated data (~15 min CPU)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: install demo test bench table teachers clean
+.PHONY: install demo demo-detection test bench table teachers clean
 
 install:
 	bash scripts/install.sh
@@ -29,3 +30,6 @@ table: install
 
 clean:
 	rm -rf work_dirs .pytest_cache
+
+demo-detection: install
+	$(PY) tools/demo_detection.py

@@ -16,7 +16,7 @@ student, teacher, git commit, machine, date). Runs whose file exists are skipped
 resumes across sessions; checkpoints the later rows need (teachers, IE-KD stage 1, the TAKD
 assistant) are retrained into ``work_dirs/accuracy/`` when missing.
 
-    python benchmarks/accuracy/run_table.py                      # everything, seed-major
+    python benchmarks/accuracy/run_table.py                      # core rows first, seed-major
     python benchmarks/accuracy/run_table.py --rows alone teacher kd --seeds 0
     python benchmarks/accuracy/run_table.py --report-only        # table + figures from results/
 """
@@ -311,9 +311,12 @@ class Table:
         if not a.report_only:
             os.chdir(REPO)
             import mmkd_plugins  # noqa: F401
-            for seed in a.seeds:  # seed-major: early seeds complete first
-                for key in wanted:
-                    self.run_row(key, seed)
+            core = [k for k in wanted if ROWS[k][4]]
+            others = [k for k in wanted if not ROWS[k][4]]
+            for keys in (core, others):  # the core rows for every seed first, seed-major
+                for seed in a.seeds:
+                    for key in keys:
+                        self.run_row(key, seed)
         report()
 
 

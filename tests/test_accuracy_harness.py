@@ -1,0 +1,50 @@
+"""The accuracy harness (benchmarks/accuracy/run_table.py) runs rows end to end (--smoke: 64
+images, 2 epochs), writes one result file per (row, seed) with the promised fields, resumes
+instead of retraining, and rebuilds the table from the files."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+from conftest import REPO
+from test_datasets import needs_data
+
+TOOL = osp.join(REPO, 'benchmarks', 'accuracy', 'run_table.py')
+
+
+def run(*args):
+    proc = subprocess.run([sys.executable, TOOL, *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
+@needs_data
+def test_smoke_rows_write_results_and_resume(tmp_path):
+    out = run('--smoke', str(tmp_path), '--rows', 'alone', 'kd', 'dml', '--seeds', '0')
+    for row in ('alone', 'kd', 'dml', 'teacher'):
+        path = tmp_path / 'results' / row / 'seed0.json'
+        if row == 'teacher':  # trained for its checkpoint only: no row file unless asked
+            continue
+        r = json.loads(path.read_text())
+        assert {'metrics', 'curve', 'train_curve', 'reliability', 'train_s', 'protocol'} <= set(r)
+        assert len(r['curve']) == len(r['train_curve']) == 2  # one point per epoch
+        assert {'accuracy/top1', 'ECE', 'NLL'} <= set(r['metrics'])
+        assert {'config', 'n_train', 'epochs', 'student', 'git_commit', 'machine',
+                'date'} <= set(r['protocol'])
+        assert sum(b['count'] for b in r['reliability']) == 64
+    assert json.loads((tmp_path / 'results' / 'kd' / 'seed0.json').read_text())[
+        'protocol']['teacher'] == 'resnet20'
+    assert 'kdcl/student1/top1' in json.loads(
+        (tmp_path / 'results' / 'dml' / 'seed0.json').read_text())['metrics']
+    assert '| Hinton KD |' in out
+    # a second call finds the files and trains nothing
+    again = run('--smoke', str(tmp_path), '--rows', 'alone', 'kd', '--seeds', '0')
+    assert '[table] alone seed 0 (' not in again and '| student alone (resnet8) |' in again
+
+
+def test_plateau_gain_is_the_last_fifth():
+    sys.path.insert(0, osp.dirname(TOOL))
+    import run_table
+    curve = list(range(30)) + [50.0] * 2 + [50.1] * 8
+    assert round(run_table.plateau_gain(curve), 6) == 0.1
