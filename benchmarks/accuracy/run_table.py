@@ -86,6 +86,8 @@ ROWS = {
                 'iekd', 'alone', False),
     'iedml': ('IE-DML (2 x resnet8, student 0)',
               C + 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py', 'online', 'alone', False),
+    'resnet8x4': ('resnet8x4 alone (teacher candidate)',
+                  C + 'baseline/resnet8x4_1xb128_fashion-mnist-5k.py', 'plain', None, False),
 }
 CALIBRATION = [dict(type='Accuracy', topk=(1, )), dict(type='ECE'), dict(type='AURC'),
                dict(type='EAURC'), dict(type='NLL')]
