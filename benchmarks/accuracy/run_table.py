@@ -425,7 +425,7 @@ def figures(res):
     keys = [k for k in ROWS if k in res]
     if not keys:
         return
-    cols = 4
+    cols = min(4, len(keys))
     rows = (len(keys) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
     for ax, key in zip(axes.flat, keys):
@@ -441,7 +441,7 @@ def figures(res):
                     ax.plot(range(1, len(r['train_curve']) + 1), r['train_curve'], ':',
                             color=f'C{s}', lw=1, label=f'{k} s{s} train' if s == 0 else None)
         ax.set_title(ROWS[key][0], fontsize=8)
-        ax.set_ylim(80, 100.5)
+        ax.set_ylim(60, 100.5)
         ax.set_xlabel('epoch', fontsize=7)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=6)
