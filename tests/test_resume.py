@@ -123,3 +123,31 @@ def test_without_the_rng_state_a_resumed_run_draws_other_augmentations(tmp_path)
     cfg.default_hooks.pop('rng_state')
     _, rest = train(cfg, resume_from=str(tmp_path / 'straight' / 'iter_3.pth'))
     assert any(abs(rest[it] - losses[it]) > 1e-4 for it in rest)
+
+
+@needs_data
+def test_tiny_detector_resume_inside_an_epoch_is_exact(tmp_path):
+    from mmkd_plugins.datasets import make_shapes_coco
+    root = str(tmp_path / 'shapes')
+    make_shapes_coco(root, n_train=8, n_val=4, size=128, seed=0)
+
+    def cfg_for(work):
+        cfg = Config.fromfile(config_path('detection/retinanet_r18_fpn_shapes-tiny.py'))
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            cfg[loader].dataset.data_root = root + '/'
+        cfg.val_evaluator.ann_file = cfg.test_evaluator.ann_file = root + '/annotations/val.json'
+        cfg.train_cfg.max_epochs, cfg.train_cfg.val_interval = 2, 100
+        cfg.model.backbone.init_cfg = None
+        cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1, by_epoch=False,
+                                            max_keep_ckpts=-1, save_last=False)
+        cfg.work_dir, cfg.log_level = str(work), 'WARNING'
+        cfg.randomness = dict(seed=0)
+        assert cfg.default_hooks.rng_state.type == 'RNGStateHook'
+        return cfg
+
+    _, losses = train(cfg_for(tmp_path / 'a'))
+    _, first = train(cfg_for(tmp_path / 'b'), stop_at=3)  # inside epoch 1 (4 iterations)
+    _, rest = train(cfg_for(tmp_path / 'b'), resume_from=str(tmp_path / 'b' / 'iter_3.pth'))
+    assert sorted({**first, **rest}) == sorted(losses) == list(range(1, 9))
+    for it, v in {**first, **rest}.items():
+        assert v == pytest.approx(losses[it], rel=1e-4, abs=1e-5), it

@@ -8,3 +8,5 @@ model = dict(
                                 prefix='backbone.')))
 # a missing backbone checkpoint is a clear error naming the export command
 custom_hooks = [dict(type='BackboneCheckpointHook')]
+# RNG states in every checkpoint: --resume continues exactly (RNGStateHook)
+default_hooks = dict(rng_state=dict(type='RNGStateHook'))
