@@ -253,7 +253,7 @@ class Table:
             return json.load(open(out))
         if self.args.report_only:
             return None
-        edit, teacher = None, None
+        teacher = None
         if kind in ('kd', 'iekd'):
             teacher = self.teacher_ckpt(seed)
         elif kind == 'kd_early':
