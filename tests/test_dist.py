@@ -167,3 +167,24 @@ def test_cpu_launcher_needs_torchrun_environment(monkeypatch):
     cfg = setup_distributed(Config(dict(launcher='none', find_unused_parameters=True)))
     assert cfg.model_wrapper_cfg == dict(type='MMKDDistributedDataParallel',
                                          broadcast_buffers=False, find_unused_parameters=True)
+
+
+@needs_data
+def test_pskd_memory_of_two_processes_equals_one_process(tmp_path):
+    """The same 32 images, global batch 16: 1 process x 16 against 2 processes x 8 (DDP averages
+    the two halves' gradients, so every step is the same update; BN runs on its running
+    statistics (norm_eval) and the pipeline has no random augmentation, so a sample's
+    prediction does not depend on who else is in its batch): both runs write the same memory."""
+    def cfg_for(batch, work):
+        cfg = tiny(FAMILIES['pskd-memory'], work, 'pskd-memory')
+        cfg.train_dataloader.batch_size = batch
+        cfg.train_dataloader.dataset.pipeline = [dict(type='PackInputs')]
+        cfg.model.architecture.backbone.norm_eval = True
+        cfg.optim_wrapper.optimizer.lr = 1e-3  # without BN normalisation lr 0.1 diverges
+        return cfg
+    two = run_torchrun(cfg_for(8, tmp_path / 'two'), tmp_path / 'two', nproc=2)
+    one = run_torchrun(cfg_for(16, tmp_path / 'one'), tmp_path / 'one', nproc=1)
+    m1, m2 = one[0]['state']['memory.probs'], two[0]['state']['memory.probs']
+    assert one[0]['state']['memory.written'].all() and two[0]['state']['memory.written'].all()
+    assert torch.allclose(m1, m2, atol=1e-5), (m1 - m2).abs().max()
+    assert torch.equal(two[0]['state']['memory.probs'], two[1]['state']['memory.probs'])
