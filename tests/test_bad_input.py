@@ -72,6 +72,14 @@ def memory_index_out_of_range():
     m.write(torch.tensor([7]), torch.ones(1, 3) / 3)
 
 
+def pskd_nonfinite_loss():
+    from mmpretrain.structures import DataSample
+    model = razor(type='mmrazor.PSKD', architecture=cls(), memory=dict(num_samples=4))
+    model.set_alpha(0, 2)
+    x = torch.full((2, 1, 12, 12), float('nan'))
+    model.loss(x, [DataSample(metainfo=dict(sample_idx=i)).set_gt_label(i) for i in range(2)])
+
+
 def kdcl_views(n_views):
     model = razor(type='mmrazor.KDCL', students=[cls(), cls()])
     from mmpretrain.structures import DataSample
@@ -108,6 +116,7 @@ CASES = [
     ('memory-topk', lambda t: PredictionMemory(4, 3, topk=3), ValueError, 'topk'),
     ('memory-residual', lambda t: PredictionMemory(4, 3, topk=1, residual='keep'), ValueError, 'residual'),
     ('memory-nonfinite', lambda t: memory_write_nan(), ValueError, 'non-finite|finite'),
+    ('pskd-nonfinite-loss', lambda t: pskd_nonfinite_loss(), FloatingPointError, 'loss_pskd'),
     ('memory-shape', lambda t: memory_write_wrong_shape(), ValueError, 'shape|classes'),
     ('memory-index', lambda t: memory_index_out_of_range(), (ValueError, IndexError), 'sample_idx|index'),
     # KDCL and its ensembles
@@ -164,5 +173,5 @@ def test_bad_input_is_a_clear_error_naming_the_field(case, tmp_path):
 
 
 def test_the_sweep_is_broad():
-    assert len(CASES) >= 55
+    assert len(CASES) >= 60
     print(f'{len(CASES)} bad inputs swept')
