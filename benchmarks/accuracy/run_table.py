@@ -209,32 +209,30 @@ class Table:
             self.run_row('teacher', seed, force=True)
         return ckpt
 
-    def stage1_ckpt(self, seed):
-        work = osp.join(WORK, 'iekd_stage1', f'seed{seed}')
+    def _distilled(self, name, config, seed):
+        """Train a prerequisite distillation run (from the seed's teacher) once; its last
+        checkpoint."""
+        work = osp.join(WORK, name, f'seed{seed}')
         ckpt = osp.join(work, f'epoch_{EPOCHS}.pth')
         if not osp.isfile(ckpt):
             teacher = self.teacher_ckpt(seed)
-            print(f'[table] IE-KD stage 1, seed {seed}', flush=True)
+            print(f'[table] {name}, seed {seed}', flush=True)
 
             def edit(cfg):
                 cfg.model.teacher_ckpt = teacher
-            _, _, s = train_config(STAGE1_CFG, seed, work, edit)
-            self._prereq_seconds(f'iekd_stage1_seed{seed}', s)
+            _, _, s = train_config(config, seed, work, edit)
+            self._prereq_seconds(f'{name}_seed{seed}', s)
         return ckpt
 
-    def assistant(self, seed):
-        work = osp.join(WORK, 'takd_assistant', f'seed{seed}')
-        out = osp.join(work, 'student.pth')
-        if not osp.isfile(out):
-            teacher = self.teacher_ckpt(seed)
-            print(f'[table] TAKD assistant (resnet14), seed {seed}', flush=True)
+    def stage1_ckpt(self, seed):
+        return self._distilled('iekd_stage1', STAGE1_CFG, seed)
 
-            def edit(cfg):
-                cfg.model.teacher_ckpt = teacher
-            _, _, s = train_config(TAKD1_CFG, seed, work, edit)
-            self._prereq_seconds(f'takd_assistant_seed{seed}', s)
+    def assistant(self, seed):
+        """TAKD's assistant (resnet14), exported as a plain classifier for stage 2."""
+        out = osp.join(WORK, 'takd_assistant', f'seed{seed}', 'student.pth')
+        if not osp.isfile(out):
             from mmkd_plugins.export import export_student
-            export_student(osp.join(work, f'epoch_{EPOCHS}.pth'), out)
+            export_student(self._distilled('takd_assistant', TAKD1_CFG, seed), out)
         return out
 
     def _prereq_seconds(self, key, seconds):
