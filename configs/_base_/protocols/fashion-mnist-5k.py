@@ -2,7 +2,7 @@
 # first 5,000 training images), the full 10,000-image test set, the 40-epoch step schedule, and
 # the fast CPU path (channels-last model and inputs, data loaded in the training process: on 2
 # cores a worker process competes with the two compute threads and halves the throughput,
-# benchmarks/bench_speed.py). Every
+# benchmarks/speed/bench_speed.py). Every
 # Fashion-MNIST config of a method family inherits it, so a user who runs one gets its row.
 _base_ = [
     '../models/cifar_resnet20.py',

@@ -1,6 +1,6 @@
 """Train and evaluate in the channels-last memory format (NHWC), the fast CPU path for the small
 CIFAR ResNets: on 2 cores a resnet20 step at batch 128 takes 157 ms channels-last against 226 ms
-NCHW, resnet8 59 against 131 ms (bare torch, measured 2026-11-24, ``benchmarks/bench_speed.py``).
+NCHW, resnet8 59 against 131 ms (bare torch, measured 2026-11-24, ``benchmarks/speed/bench_speed.py``).
 
 The hook converts every parameter and buffer of the model (students, teachers, connectors) and
 the optimiser's state tensors in place once training starts -- after the weights are initialised
