@@ -14,6 +14,31 @@ def config_path(rel):
     return osp.join(CONFIGS, rel)
 
 
+# One protocol config per algorithm family, shared by the multi-process, resume and bf16 tests
+# (each picks the families it covers).
+FAMILY_CONFIGS = {
+    'plain': 'baseline/resnet8_1xb128_fashion-mnist-5k.py',
+    'pskd-memory': 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py',
+    'pskd-snapshot': 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py',
+    'kdcl-minlogit': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_minlogit.py',
+    'kdcl-linear': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_linear.py',
+    'kdcl-naive': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_naive.py',
+    'kdcl-general': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_general.py',
+    'dml-alternate': 'dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py',
+    'iedml': 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py',
+    'kd': 'kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'fitnets': 'fitnets/fitnets_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'at': 'at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'iekd-stage1': 'iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py',
+    'iekd-stage2': 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'iekd-ft': 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_ft.py',
+}
+
+
+def families(*names):
+    return {k: FAMILY_CONFIGS[k] for k in names}
+
+
 def shrink(cfg, work_dir, n_train=64, n_val=64, batch_size=32, max_epochs=1):
     """Make a config train ``max_epochs * n_train / batch_size`` iterations on a data subset."""
     cfg = copy.deepcopy(cfg)

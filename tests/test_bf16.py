@@ -13,23 +13,11 @@ from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
 
-from conftest import config_path, standin_checkpoints
+from conftest import config_path, families, standin_checkpoints
 
-FAMILIES = {
-    'plain': 'baseline/resnet8_1xb128_fashion-mnist-5k.py',
-    'pskd-memory': 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py',
-    'kdcl-minlogit': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_minlogit.py',
-    'kdcl-linear': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_linear.py',
-    'kdcl-naive': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_naive.py',
-    'dml': 'dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'iedml': 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'kd': 'kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'fitnets': 'fitnets/fitnets_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'at': 'at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'iekd-stage1': 'iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py',
-    'iekd-stage2': 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'iekd-ft': 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_ft.py',
-}
+FAMILIES = families('plain', 'pskd-memory', 'kdcl-minlogit', 'kdcl-linear', 'kdcl-naive',
+                    'dml-alternate', 'iedml', 'kd', 'fitnets', 'at', 'iekd-stage1',
+                    'iekd-stage2', 'iekd-ft')
 
 
 def build(rel, tmp_path):

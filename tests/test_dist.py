@@ -12,7 +12,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from conftest import REPO, config_path, shrink, standin_checkpoints
+from conftest import REPO, config_path, families, shrink, standin_checkpoints
 from test_datasets import needs_data
 
 PLUGIN = '''
@@ -44,21 +44,9 @@ class DumpStateHook(Hook):
                    os.path.join(self.out, f'rank{runner.rank}.pt'))
 '''
 
-FAMILIES = {
-    'plain': 'baseline/resnet8_1xb128_fashion-mnist-5k.py',
-    'pskd-memory': 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py',
-    'pskd-snapshot': 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py',
-    'kdcl-linear': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_linear.py',
-    'kdcl-general': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_general.py',
-    'kdcl-minlogit': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_minlogit.py',
-    'dml-alternate': 'dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'iedml': 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'kd': 'kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'fitnets': 'fitnets/fitnets_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'at': 'at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'iekd-stage1': 'iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py',
-    'iekd-stage2': 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-}
+FAMILIES = families('plain', 'pskd-memory', 'pskd-snapshot', 'kdcl-linear', 'kdcl-general',
+                    'kdcl-minlogit', 'dml-alternate', 'iedml', 'kd', 'fitnets', 'at',
+                    'iekd-stage1', 'iekd-stage2')
 N_TRAIN = 32
 
 

@@ -8,22 +8,11 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from conftest import config_path, shrink, standin_checkpoints
+from conftest import config_path, families, shrink, standin_checkpoints
 from test_datasets import needs_data
 
-FAMILIES = {
-    'plain': 'baseline/resnet8_1xb128_fashion-mnist-5k.py',
-    'pskd-memory': 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py',
-    'kdcl-linear': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_linear.py',
-    'kdcl-general': 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_general.py',
-    'dml-alternate': 'dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'iedml': 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'kd': 'kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'fitnets': 'fitnets/fitnets_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'at': 'at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'iekd-stage1': 'iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py',
-    'iekd-stage2': 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-}
+FAMILIES = families('plain', 'pskd-memory', 'kdcl-linear', 'kdcl-general', 'dml-alternate',
+                    'iedml', 'kd', 'fitnets', 'at', 'iekd-stage1', 'iekd-stage2')
 ITERS_PER_EPOCH, EPOCHS = 3, 2
 
 
