@@ -14,7 +14,7 @@ install:
 	bash scripts/install.sh
 
 demo: install
-	$(PY) tools/train.py configs/baseline/resnet20_fashion-mnist.py --work-dir work_dirs/demo
+	$(PY) tools/train.py configs/baseline/resnet20_1xb128_fashion-mnist.py --work-dir work_dirs/demo
 
 test: install
 	$(PY) -m pytest -q tests

@@ -22,8 +22,8 @@ METHODS = {
     'at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py': {'loss_at0', 'loss_at1', 'loss_at2'},
     'eskd/eskd-a_resnet20_resnet8_1xb128_fashion-mnist-5k.py': {'loss_kl'},
     'eskd/eskd-b_resnet20_resnet8_1xb128_fashion-mnist-5k.py': {'loss_kl'},
-    'takd/takd_stage1_resnet20_resnet14_1xb128_fashion-mnist-5k.py': {'loss_kl'},
-    'takd/takd_stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py': {'loss_kl'},
+    'takd/takd-stage1_resnet20_resnet14_1xb128_fashion-mnist-5k.py': {'loss_kl'},
+    'takd/takd-stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py': {'loss_kl'},
 }
 
 
@@ -123,8 +123,8 @@ def test_teacher_checkpoint_must_match_the_teacher(tmp_path):
             MODELS.build(cfg.model)
 
 
-TAKD = ['takd/takd_stage1_resnet20_resnet14_1xb128_fashion-mnist-5k.py',
-        'takd/takd_stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py']
+TAKD = ['takd/takd-stage1_resnet20_resnet14_1xb128_fashion-mnist-5k.py',
+        'takd/takd-stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py']
 TINY_OPTIONS = {
     'train_dataloader.dataset.indices': 32, 'train_dataloader.batch_size': 16,
     'train_dataloader.num_workers': 0, 'train_dataloader.persistent_workers': False,

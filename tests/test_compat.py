@@ -70,7 +70,7 @@ def mmengine_checkpoint(tmp_path_factory):
     if not os.path.isfile('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'):
         pytest.skip("Debian package 'dataset-fashion-mnist' is not installed")
     work = tmp_path_factory.mktemp('ckpt')
-    cfg = shrink(Config.fromfile(config_path('baseline/resnet20_fashion-mnist.py')), work)
+    cfg = shrink(Config.fromfile(config_path('baseline/resnet20_1xb128_fashion-mnist.py')), work)
     Runner.from_cfg(cfg).train()
     return str(work / 'epoch_1.pth')
 

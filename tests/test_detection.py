@@ -53,7 +53,7 @@ def sources(tmp_path):
     pskd = build(dict(type='mmrazor.PSKD', architecture=R18, source='snapshot'))
     kdcl = build(dict(type='mmrazor.KDCL', students=[R18, R18], ensemble=dict(type='MinLogit')))
     iekd_cfg = standin_checkpoints(
-        Config.fromfile(config_path('iekd/iekd_resnet34_resnet18_imagenet.py')), tmp_path)
+        Config.fromfile(config_path('iekd/iekd_resnet34_resnet18_8xb32_in1k.py')), tmp_path)
     iekd = build(iekd_cfg.model)
     return [('baseline', baseline, baseline, None), ('pskd', pskd, pskd.architecture, None),
             ('kdcl', kdcl, kdcl.students[1], 1), ('iekd', iekd, iekd.architecture, None)]
@@ -168,7 +168,7 @@ def test_tiny_config_runs_under_mmdets_own_train_tool(shapes, tmp_path):
 
 def test_iekd_on_a_detector_backbone_both_stages(shapes, tmp_path):
     # a stand-in RetinaNet R-18 teacher checkpoint (a trained one comes from the tiny config)
-    s1 = Config.fromfile(config_path('detection/iekd/iekd_stage1_retinanet_r18_shapes-tiny.py'))
+    s1 = Config.fromfile(config_path('detection/iekd/iekd-stage1_retinanet_r18_shapes-tiny.py'))
     teacher = build(s1.model.teacher, 'mmdet')
     teacher_ckpt = str(tmp_path / 'teacher.pth')
     torch.save(dict(state_dict=teacher.state_dict()), teacher_ckpt)

@@ -20,7 +20,7 @@ TINY = dict(
     backbone=dict(type='CIFARResNet', arch='resnet8', in_channels=1),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(type='LinearClsHead', num_classes=3, in_channels=64))
-STAGE1 = 'iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py'
+STAGE1 = 'iekd/iekd-stage1_resnet20_1xb128_fashion-mnist-5k.py'
 STAGE2 = 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py'
 
 

@@ -22,7 +22,7 @@ STUDENT = dict(
     backbone=dict(type='CIFARResNet', arch='resnet8', in_channels=1),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(type='LinearClsHead', num_classes=C, in_channels=64))
-KDCL_FMNIST = config_path('kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_minlogit.py')
+KDCL_FMNIST = config_path('kdcl/kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-5k.py')
 
 
 def build(**kwargs):
@@ -221,7 +221,7 @@ def test_export_selection_rules():
 def test_general_hook_fits_weights_on_the_held_out_split_and_they_resume(tmp_path):
     from mmkd_plugins.engine.hooks import KDCLGeneralHook
     from mmkd_plugins.models.algorithms.kdcl_ensembles import GeneralEnsemble
-    general = config_path('kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_general.py')
+    general = config_path('kdcl/kdcl-general_2xresnet8_1xb128_fashion-mnist-5k.py')
 
     def cfg_for(work, epochs):
         cfg = shrink(Config.fromfile(general), work, n_train=64, n_val=32, batch_size=32,

@@ -27,7 +27,7 @@ def losses_of(cfg):
 # 1. attention transfer: beta = 1000 per map pair
 @pytest.mark.parametrize('rel,keys', [
     ('at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py', ['loss_at0', 'loss_at1', 'loss_at2']),
-    ('iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_at.py', ['loss_at1', 'loss_at2', 'loss_at3']),
+    ('iekd/iekd-at_resnet20_resnet8_1xb128_fashion-mnist-5k.py', ['loss_at1', 'loss_at2', 'loss_at3']),
 ])
 def test_attention_transfer_weight_is_1000_per_map(rel, keys):
     losses = losses_of(load(rel))
@@ -38,12 +38,12 @@ def test_attention_transfer_weight_is_1000_per_map(rel, keys):
 # 2. Hinton KD: CIFAR-style CE 0.1 + KD 0.9 at T = 4; ImageNet CE 0.5 + KD 0.5 at T = 1
 @pytest.mark.parametrize('rel,ce,kd,tau', [
     ('kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
-    ('kd/kd_resnet34_resnet18_imagenet.py', 0.5, 0.5, 1.0),
-    ('takd/takd_stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
+    ('kd/kd_resnet34_resnet18_8xb32_in1k.py', 0.5, 0.5, 1.0),
+    ('takd/takd-stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
     ('eskd/eskd-a_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
     # 5. IE + KD: (1 - alpha) CE + alpha T^2 KL, alpha = 0.9, T = 4
-    ('iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_kd.py', 0.1, 0.9, 4.0),
-    ('iekd/iekd_resnet56_resnet20_cifar100_kd.py', 0.1, 0.9, 4.0),
+    ('iekd/iekd-kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
+    ('iekd/iekd-kd_resnet56_resnet20_1xb128_cifar100.py', 0.1, 0.9, 4.0),
 ])
 def test_kd_weighting(rel, ce, kd, tau):
     cfg = load(rel)
@@ -54,7 +54,7 @@ def test_kd_weighting(rel, ce, kd, tau):
 
 
 def test_kd_imagenet_schedule_is_mdistillers():
-    cfg = load('kd/kd_resnet34_resnet18_imagenet.py')
+    cfg = load('kd/kd_resnet34_resnet18_8xb32_in1k.py')
     assert cfg.train_cfg.max_epochs == 100
     assert cfg.param_scheduler.milestones == [30, 60, 90]
 
@@ -82,9 +82,9 @@ def test_kd_loss_built_from_the_config_equals_the_weighted_sum(tmp_path):
 
 
 # 3. IE-KD stage 1: SGD lr 0.1 constant, momentum 0.9, Nesterov, wd 5e-4
-@pytest.mark.parametrize('rel', ['iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py',
-                                 'iekd/iekd_stage1_resnet56_cifar100.py',
-                                 'iekd/iekd_stage1_resnet34_imagenet.py'])
+@pytest.mark.parametrize('rel', ['iekd/iekd-stage1_resnet20_1xb128_fashion-mnist-5k.py',
+                                 'iekd/iekd-stage1_resnet56_1xb128_cifar100.py',
+                                 'iekd/iekd-stage1_resnet34_8xb32_in1k.py'])
 def test_stage1_optimiser_is_the_official_sgd(rel):
     cfg = load(rel)
     opt = cfg.optim_wrapper.optimizer
@@ -94,16 +94,16 @@ def test_stage1_optimiser_is_the_official_sgd(rel):
 
 
 def test_stage1_cifar_runs_30_epochs_and_teacher_has_the_official_recipe():
-    assert load('iekd/iekd_stage1_resnet56_cifar100.py').train_cfg.max_epochs == 30
-    teacher = load('teachers/resnet56_cifar100_iekd.py')
+    assert load('iekd/iekd-stage1_resnet56_1xb128_cifar100.py').train_cfg.max_epochs == 30
+    teacher = load('teachers/resnet56_1xb128-iekd_cifar100.py')
     opt = teacher.optim_wrapper.optimizer
     assert (opt.lr, opt.nesterov, opt.weight_decay) == (0.1, True, 5e-4)
     assert teacher.train_cfg.max_epochs == 160
     assert teacher.param_scheduler.milestones == [80, 120]
     assert teacher.train_dataloader.batch_size == 128
     assert teacher.model.backbone.arch == 'resnet56'
-    stage2 = load('iekd/iekd_resnet56_resnet20_cifar100.py')
-    assert stage2.model.teacher_config == 'configs/teachers/resnet56_cifar100_iekd.py'
+    stage2 = load('iekd/iekd_resnet56_resnet20_1xb128_cifar100.py')
+    assert stage2.model.teacher_config == 'configs/teachers/resnet56_1xb128-iekd_cifar100.py'
 
 
 # 4. the auto-encoder: the decoder is the encoder's block (Conv2d, leading LeakyReLU)
@@ -137,9 +137,9 @@ def test_coder_convs_are_initialised_n0_sqrt_2_over_9cout():
 
 # 5. IE combinations and the factor size
 def test_ie_ft_weight_and_fashion_mnist_factor_is_half_the_students_width():
-    assert losses_of(load('iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_ft.py')).loss_ft.loss_weight \
+    assert losses_of(load('iekd/iekd-ft_resnet20_resnet8_1xb128_fashion-mnist-5k.py')).loss_ft.loss_weight \
         == 500.0
-    stage1 = load('iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py')
+    stage1 = load('iekd/iekd-stage1_resnet20_1xb128_fashion-mnist-5k.py')
     stage2 = load('iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py')
     assert stage2.student_channels == 64
     assert stage1.model.auto_encoder.factor_channels == 32 == stage2.factor_channels
@@ -228,7 +228,7 @@ def test_alternation_order_network_0_first_then_1_against_the_updated_0():
 
 # 7. ImageNet recipes
 def test_pskd_imagenet_recipe():
-    cfg = load('pskd/pskd_resnet152_imagenet.py')
+    cfg = load('pskd/pskd_resnet152_8xb32_in1k.py')
     opt = cfg.optim_wrapper.optimizer
     assert opt.nesterov is True and opt.weight_decay == 1e-4 and opt.momentum == 0.9
     types = [t.type for t in cfg.train_dataloader.dataset.pipeline]
@@ -243,7 +243,7 @@ def test_pskd_imagenet_recipe():
 
 def test_kdcl_imagenet_gives_mobilenetv2_its_own_lr_and_weight_decay():
     from mmengine.optim import build_optim_wrapper
-    cfg = load('kdcl/kdcl_resnet50_mobilenetv2_imagenet_minlogit.py')
+    cfg = load('kdcl/kdcl-minlogit_resnet50_mobilenetv2_8xb32_in1k.py')
     keys = cfg.optim_wrapper.paramwise_cfg.custom_keys
     assert keys['students.1'] == dict(lr_mult=0.45, decay_mult=0.4)
     # built on a small stand-in with the same module names: the groups carry the two recipes
@@ -260,7 +260,7 @@ def test_kdcl_imagenet_gives_mobilenetv2_its_own_lr_and_weight_decay():
 
 
 # 8. KDCL-Naive granularity in the configs (the hand references are in test_kdcl_ensembles.py)
-@pytest.mark.parametrize('rel', ['kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_naive.py',
-                                 'kdcl/kdcl_2xresnet32_cifar100_naive.py'])
+@pytest.mark.parametrize('rel', ['kdcl/kdcl-naive_2xresnet8_1xb128_fashion-mnist-5k.py',
+                                 'kdcl/kdcl-naive_2xresnet32_1xb64_cifar100.py'])
 def test_naive_configs_choose_per_sample(rel):
     assert load(rel).model.ensemble == dict(type='Naive', per='sample')

@@ -14,7 +14,7 @@ from mmengine.runner import Runner
 from conftest import REPO, config_path, shrink
 from test_datasets import needs_data
 
-BASELINE = config_path('baseline/resnet20_fashion-mnist.py')
+BASELINE = config_path('baseline/resnet20_1xb128_fashion-mnist.py')
 
 
 class Probe(Hook):

@@ -42,8 +42,8 @@ N_TRAIN_CURVE = 1000  # training images scored after every epoch (train accuracy
 
 C = 'configs/'
 TEACHER_CFG = C + 'teachers/resnet20_1xb128_fashion-mnist-5k.py'
-STAGE1_CFG = C + 'iekd/iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py'
-TAKD1_CFG = C + 'takd/takd_stage1_resnet20_resnet14_1xb128_fashion-mnist-5k.py'
+STAGE1_CFG = C + 'iekd/iekd-stage1_resnet20_1xb128_fashion-mnist-5k.py'
+TAKD1_CFG = C + 'takd/takd-stage1_resnet20_resnet14_1xb128_fashion-mnist-5k.py'
 
 # key: (label, config, kind, baseline row, core row). Online rows report student 0.
 ROWS = {
@@ -55,10 +55,10 @@ ROWS = {
     'pskd': ('PS-KD (resnet20, vs resnet20 alone)',
              C + 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py', 'plain', 'teacher', True),
     'kdcl_minlogit': ('KDCL-MinLogit (2 x resnet8, student 0)',
-                      C + 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_minlogit.py', 'online',
+                      C + 'kdcl/kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-5k.py', 'online',
                       'alone', True),
     'kdcl_linear': ('KDCL-Linear (2 x resnet8, student 0)',
-                    C + 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_linear.py', 'online',
+                    C + 'kdcl/kdcl-linear_2xresnet8_1xb128_fashion-mnist-5k.py', 'online',
                     'alone', True),
     'iekd': ('IE-KD', C + 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'iekd',
              'alone', True),
@@ -68,7 +68,7 @@ ROWS = {
                 'kd', 'alone', False),
     'at': ('AT', C + 'at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'kd', 'alone', False),
     'takd': ('TAKD (resnet20 > resnet14 > resnet8)',
-             C + 'takd/takd_stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py', 'takd', 'alone',
+             C + 'takd/takd-stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py', 'takd', 'alone',
              False),
     'eskd_a': ('ESKD (a): KD for epochs 1-20',
                C + 'eskd/eskd-a_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'kd', 'alone',
@@ -77,12 +77,12 @@ ROWS = {
                C + 'eskd/eskd-b_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'kd_early',
                'alone', False),
     'kdcl_naive': ('KDCL-Naive (2 x resnet8, student 0)',
-                   C + 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_naive.py', 'online',
+                   C + 'kdcl/kdcl-naive_2xresnet8_1xb128_fashion-mnist-5k.py', 'online',
                    'alone', False),
     'kdcl_general': ('KDCL-General (2 x resnet8, student 0)',
-                     C + 'kdcl/kdcl_2xresnet8_1xb128_fashion-mnist-5k_general.py', 'online',
+                     C + 'kdcl/kdcl-general_2xresnet8_1xb128_fashion-mnist-5k.py', 'online',
                      'alone', False),
-    'iekd_kd': ('IE-KD + KD', C + 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_kd.py',
+    'iekd_kd': ('IE-KD + KD', C + 'iekd/iekd-kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
                 'iekd', 'alone', False),
     'iedml': ('IE-DML (2 x resnet8, student 0)',
               C + 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py', 'online', 'alone', False),

@@ -26,7 +26,7 @@ CONFIGS = {
     'plain': 'configs/baseline/resnet8_1xb128_fashion-mnist-5k.py',
     'KD': 'configs/kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
     'IE-KD': 'configs/iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'IE-KD + KD': 'configs/iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k_kd.py',
+    'IE-KD + KD': 'configs/iekd/iekd-kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
 }
 
 

@@ -2,11 +2,11 @@
 # layer3 map (64 ch) is split into an inheritance half, encoded and pulled to the teacher factor
 # (L1 of L2-normalised factors), and an exploration half, pushed away (negated L1);
 # L = CE + lambda_inh L_inh + lambda_exp L_exp (Huang et al., CVPR 2021, Eq. 5).
-# Run stage 1 (iekd_stage1_resnet20_1xb128_fashion-mnist-5k.py) first; its last checkpoint is read
+# Run stage 1 (iekd-stage1_resnet20_1xb128_fashion-mnist-5k.py) first; its last checkpoint is read
 # here.
 _base_ = ['../_base_/distill/fashion-mnist-5k_resnet20_resnet8.py']
 
-stage1_checkpoint = 'work_dirs/iekd_stage1_resnet20_1xb128_fashion-mnist-5k/epoch_40.pth'
+stage1_checkpoint = 'work_dirs/iekd-stage1_resnet20_1xb128_fashion-mnist-5k/epoch_40.pth'
 feature = 'backbone.layer3'  # matched stage of student and teacher (7 x 7 on Fashion-MNIST)
 student_channels = 64
 teacher_channels = 64

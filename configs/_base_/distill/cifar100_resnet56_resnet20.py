@@ -1,5 +1,5 @@
 # Shared base of the CIFAR-100 IE-KD configs: student resnet20, frozen teacher resnet56 trained with
-# the same official recipe (configs/teachers/resnet56_cifar100_iekd.py; batch 128, 160 epochs).
+# the same official recipe (configs/teachers/resnet56_1xb128-iekd_cifar100.py; batch 128, 160 epochs).
 _base_ = [
     '../models/cifar_resnet20.py',
     '../datasets/cifar100_bs128.py',
@@ -7,8 +7,8 @@ _base_ = [
     '../default_runtime.py',
 ]
 
-teacher_config = 'configs/teachers/resnet56_cifar100_iekd.py'
-teacher_ckpt = 'work_dirs/teachers/resnet56_cifar100_iekd/epoch_160.pth'
+teacher_config = 'configs/teachers/resnet56_1xb128-iekd_cifar100.py'
+teacher_ckpt = 'work_dirs/teachers/resnet56_1xb128-iekd_cifar100/epoch_160.pth'
 student_model = {{_base_.model}}
 teacher_model = dict(
     type='ImageClassifier',

@@ -1,7 +1,7 @@
 # Shared base of the ImageNet teacher-student configs: student ResNet-18 (the baseline config:
 # 90 epochs, batch 256), frozen teacher ResNet-34 with mmpretrain's released ImageNet weights
 # (73.62 % top-1).
-_base_ = ['../../baseline/resnet18_imagenet.py']
+_base_ = ['../../baseline/resnet18_8xb32_in1k.py']
 
 teacher_ckpt = ('https://download.openmmlab.com/mmclassification/v0/resnet/'
                 'resnet34_8xb32_in1k_20210831-f257d4e6.pth')

@@ -1,5 +1,5 @@
 # Tiny CPU version of detector IE-KD stage 2 on the drawn-shapes COCO set: student and teacher
-# RetinaNet R-18 (teacher factor from iekd_stage1_retinanet_r18_shapes-tiny.py), no downloads.
+# RetinaNet R-18 (teacher factor from iekd-stage1_retinanet_r18_shapes-tiny.py), no downloads.
 _base_ = ['./iekd_retinanet_r50_r18_coco.py', '../../_base_/datasets/shapes_coco_tiny.py']
 
 model = dict(
@@ -33,7 +33,7 @@ model = dict(
         exploration=dict(factor_channels=64),
         teacher_factor=dict(
             in_channels=256, factor_channels=64,
-            stage1_checkpoint='work_dirs/iekd_stage1_retinanet_r18_shapes-tiny/epoch_2.pth'))))
+            stage1_checkpoint='work_dirs/iekd-stage1_retinanet_r18_shapes-tiny/epoch_2.pth'))))
 train_dataloader = {{_base_.shapes_train_dataloader}}
 val_dataloader = {{_base_.shapes_val_dataloader}}
 test_dataloader = {{_base_.shapes_test_dataloader}}

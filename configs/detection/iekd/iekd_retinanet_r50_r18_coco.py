@@ -1,13 +1,13 @@
 # IE-KD on a detector, stage 2: RetinaNet R-18 (student, mmdet's 1x COCO recipe) distils its
 # backbone layer3 (256 ch) from the RetinaNet R-50 teacher's layer3 factor of stage 1
-# (iekd_stage1_retinanet_r50_coco.py): half of the student's channels inherit the factor (L1 of
+# (iekd-stage1_retinanet_r50_coco.py): half of the student's channels inherit the factor (L1 of
 # L2-normalised factors), half explore away from it (negated L1), beside the detection losses.
 _base_ = 'mmdet::retinanet/retinanet_r18_fpn_1x_coco.py'
 
 custom_imports = dict(imports=['mmkd_plugins'], allow_failed_imports=False)
 teacher_ckpt = ('https://download.openmmlab.com/mmdetection/v2.0/retinanet/'
                 'retinanet_r50_fpn_1x_coco/retinanet_r50_fpn_1x_coco_20200130-c2398f9e.pth')
-stage1_checkpoint = 'work_dirs/iekd_stage1_retinanet_r50_coco/epoch_2.pth'
+stage1_checkpoint = 'work_dirs/iekd-stage1_retinanet_r50_coco/epoch_2.pth'
 feature = 'backbone.layer3'
 student_channels = 256
 teacher_channels = 1024

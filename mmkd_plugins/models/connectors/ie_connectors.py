@@ -109,7 +109,7 @@ def load_stage1_encoder(encoder, checkpoint, prefix='auto_encoder.encoder.'):
     if not checkpoint or not osp.isfile(checkpoint):
         raise FileNotFoundError(
             f'IE-KD stage 2: stage-1 checkpoint {checkpoint!r} not found; train stage 1 first '
-            f'(tools/train.py configs/iekd/iekd_stage1_*.py) and pass its checkpoint as '
+            f'(tools/train.py configs/iekd/iekd-stage1_*.py) and pass its checkpoint as '
             f'stage1_checkpoint')
     state = _load_checkpoint(checkpoint, map_location='cpu')
     state = state.get('state_dict', state)

@@ -19,4 +19,4 @@ model = dict(
 optim_wrapper = dict(_delete_=True, optimizer=dict(type='Adam', lr=1e-3, weight_decay=0))
 param_scheduler = []
 train_cfg = dict(max_epochs=2, val_interval=2)
-work_dir = 'work_dirs/iekd_stage1_retinanet_r50_coco'
+work_dir = 'work_dirs/iekd-stage1_retinanet_r50_coco'

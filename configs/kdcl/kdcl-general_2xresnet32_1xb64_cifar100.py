@@ -1,6 +1,6 @@
 # KDCL-General on CIFAR-100: weights from the error covariance on the last 5,000 training images
 # (held out; the students train on the first 45,000), refit every epoch.
-_base_ = ['./kdcl_2xresnet32_cifar100_minlogit.py']
+_base_ = ['./kdcl-minlogit_2xresnet32_1xb64_cifar100.py']
 
 model = dict(ensemble=dict(_delete_=True, type='General', ridge=1e-4))
 train_dataloader = dict(dataset=dict(indices=45000))  # the first 45,000

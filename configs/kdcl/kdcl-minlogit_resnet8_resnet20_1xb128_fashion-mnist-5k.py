@@ -1,5 +1,5 @@
 # KDCL-MinLogit with two different students on Fashion-MNIST (the protocol): resnet8 and resnet20.
-_base_ = ['./kdcl_2xresnet8_1xb128_fashion-mnist-5k_minlogit.py']
+_base_ = ['./kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-5k.py']
 
 model = dict(students=[
     dict(type='ImageClassifier',

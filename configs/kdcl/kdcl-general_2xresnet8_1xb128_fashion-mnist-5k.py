@@ -1,7 +1,7 @@
 # KDCL-General: ensemble weights w = C^-1 1 / 1^T C^-1 1 from the students' error covariance on a
 # held-out split (training images 5,000-5,999, outside the protocol's first 5,000 that the
 # students train on), refit every epoch by KDCLGeneralHook.
-_base_ = ['./kdcl_2xresnet8_1xb128_fashion-mnist-5k_minlogit.py']
+_base_ = ['./kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-5k.py']
 
 model = dict(ensemble=dict(_delete_=True, type='General', ridge=1e-4))
 custom_hooks = [

@@ -1,5 +1,5 @@
 # KDCL-MinLogit on CIFAR-100 with different architectures: WRN-16-2 and ResNet-18 (CIFAR stem).
-_base_ = ['./kdcl_2xresnet32_cifar100_minlogit.py']
+_base_ = ['./kdcl-minlogit_2xresnet32_1xb64_cifar100.py']
 
 model = dict(students=[
     dict(type='ImageClassifier',

@@ -24,5 +24,5 @@ optim_wrapper = dict(
     _delete_=True,
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4))
 param_scheduler = []
-work_dir = 'work_dirs/iekd_stage1_resnet20_1xb128_fashion-mnist-5k'
+work_dir = 'work_dirs/iekd-stage1_resnet20_1xb128_fashion-mnist-5k'
 default_hooks = dict(checkpoint=dict(save_best=None))

@@ -1,6 +1,6 @@
 # IE-KD + Hinton KD on CIFAR-100, official stage-2 recipe and KD loss:
 # (1 - alpha) CE + alpha T^2 KL, alpha = 0.9, T = 4 (official loss/distillation.py).
-_base_ = ['./iekd_resnet56_resnet20_cifar100.py']
+_base_ = ['./iekd_resnet56_resnet20_1xb128_cifar100.py']
 
 temperature = 4.0
 alpha = 0.9

@@ -1,4 +1,4 @@
 # KDCL-Linear on CIFAR-100, two resnet32 students.
-_base_ = ['./kdcl_2xresnet32_cifar100_minlogit.py']
+_base_ = ['./kdcl-minlogit_2xresnet32_1xb64_cifar100.py']
 
 model = dict(ensemble=dict(type='Linear'))

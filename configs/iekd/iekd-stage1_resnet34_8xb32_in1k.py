@@ -18,5 +18,5 @@ optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4))
 param_scheduler = []
 train_cfg = dict(max_epochs=10)
-work_dir = 'work_dirs/iekd_stage1_resnet34_imagenet'
+work_dir = 'work_dirs/iekd-stage1_resnet34_8xb32_in1k'
 default_hooks = dict(checkpoint=dict(save_best=None))

@@ -1,4 +1,4 @@
 # KDCL-Linear: the target is sum_i a_i z_i with learned a (trained by the ensemble's CE).
-_base_ = ['./kdcl_2xresnet8_1xb128_fashion-mnist-5k_minlogit.py']
+_base_ = ['./kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-5k.py']
 
 model = dict(ensemble=dict(type='Linear'))

@@ -1,5 +1,5 @@
 # "Cutout + PS-KD": Cutout (one 16x16 hole, as DeVries & Taylor on CIFAR) in the train pipeline.
-_base_ = ['./pskd_preact-resnet18_cifar100.py']
+_base_ = ['./pskd_preact-resnet18_1xb128_cifar100.py']
 
 train_dataloader = dict(dataset=dict(pipeline=[
     dict(type='RandomCrop', crop_size=32, padding=4),

@@ -2,7 +2,7 @@
 # Nesterov SGD lr 0.1, wd 5e-4, lr x0.1 at 150/225, alpha_T = 0.8). The paper reports top-1 error
 # 20.82 and ECE 1.77 (baseline 24.18 / 11.84).
 _base_ = [
-    '../baseline/preact-resnet18_cifar100.py',
+    '../baseline/preact-resnet18_1xb128_cifar100.py',
     '../_base_/evaluators/calibration.py',
 ]
 
