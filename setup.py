@@ -1,4 +1,45 @@
+import os
+import os.path as osp
+import shutil
+import sys
+
 from setuptools import find_packages, setup
+
+HERE = osp.dirname(osp.abspath(__file__))
+# What `mim` looks for inside an installed OpenMMLab package (mim train/test/run/search).
+MIM_FILES = ['configs', 'tools', 'model-index.yml']
+
+
+def add_mim_extension():
+    """Put configs/, tools/ and model-index.yml under mmkd_plugins/.mim/, as mmpretrain does.
+
+    An editable install (``pip install -e .``) links them, so mim always sees the checkout; a
+    wheel or sdist build copies them, so the installed package carries its own.
+    """
+    editable = any(a in ('develop', 'editable_wheel') for a in sys.argv) or any(
+        'editable' in a for a in sys.argv)
+    if not any(a in ('develop', 'editable_wheel', 'build', 'build_py', 'bdist_wheel', 'sdist',
+                     'install') or 'editable' in a or 'wheel' in a for a in sys.argv):
+        return
+    mim_root = osp.join(HERE, 'mmkd_plugins', '.mim')
+    os.makedirs(mim_root, exist_ok=True)
+    for name in MIM_FILES:
+        src, dst = osp.join(HERE, name), osp.join(mim_root, name)
+        if not osp.exists(src):
+            continue
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if editable:
+            os.symlink(osp.relpath(src, mim_root), dst)
+        elif osp.isdir(src):
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__'))
+        else:
+            shutil.copyfile(src, dst)
+
+
+add_mim_extension()
 
 setup(
     name='mmkd-plugins',
@@ -6,6 +47,9 @@ setup(
     description='Knowledge-distillation plugins (PS-KD, KDCL, IE-KD and classic KD) for the '
     'OpenMMLab stack',
     packages=find_packages(include=['mmkd_plugins', 'mmkd_plugins.*']),
+    include_package_data=True,
+    package_data={'mmkd_plugins': ['.mim/model-index.yml', '.mim/configs/**/*',
+                                   '.mim/tools/**/*']},
     python_requires='>=3.11',
     # The stack is pinned in constraints.txt and installed by scripts/install.sh (mmcv needs a
     # source build with ops); we only declare what we import.

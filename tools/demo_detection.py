@@ -12,15 +12,14 @@
 
     python tools/demo_detection.py [--work-dir work_dirs/demo_detection] [--det-epochs 8] ...
 """
-import argparse
 import datetime
 import importlib.util
 import json
 import os
 import os.path as osp
 import platform
-import sys
 import time
+from mmkd_plugins.cli import ArgumentParser, positive_int, run
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLS_CONFIGS = {
@@ -89,21 +88,18 @@ def train_detector(backbone_ckpt, work_dir, det_root, epochs, seed, n_train=None
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p = ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--work-dir', default='work_dirs/demo_detection')
     p.add_argument('--det-root', default='data/shapes_coco_demo')
     p.add_argument('--cls-root', default='data/shapes_cls')
-    p.add_argument('--det-train', type=int, default=160, help='detection training images')
-    p.add_argument('--det-val', type=int, default=60)
-    p.add_argument('--det-epochs', type=int, default=8)
-    p.add_argument('--cls-train', type=int, default=1500, help='classification training images')
-    p.add_argument('--cls-val', type=int, default=300)
-    p.add_argument('--cls-epochs', type=int, default=4)
+    p.add_argument('--det-train', type=positive_int, default=160, help='detection training images')
+    p.add_argument('--det-val', type=positive_int, default=60)
+    p.add_argument('--det-epochs', type=positive_int, default=8)
+    p.add_argument('--cls-train', type=positive_int, default=1500, help='classification training images')
+    p.add_argument('--cls-val', type=positive_int, default=300)
+    p.add_argument('--cls-epochs', type=positive_int, default=4)
     p.add_argument('--seed', type=int, default=0)
     a = p.parse_args(argv)
-    for name in ('det_train', 'det_val', 'det_epochs', 'cls_train', 'cls_val', 'cls_epochs'):
-        if getattr(a, name) < 1:
-            p.error(f'--{name.replace("_", "-")}={getattr(a, name)} must be >= 1')
     os.chdir(REPO)
     import mmkd_plugins  # noqa: F401
     from mmkd_plugins.datasets import make_shapes_classification, make_shapes_coco
@@ -158,4 +154,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(0 if main() else 1)
+    run(main)

@@ -15,7 +15,6 @@ Before writing, the keys and shapes are checked against the detector's backbone 
 read from the checkpoint): any missing key, unexpected key or shape mismatch is an error that
 names them. The student-only *classifier* checkpoint is tools/export_student.py.
 """
-import argparse
 import re
 
 import torch
@@ -23,6 +22,7 @@ import torch
 import mmkd_plugins  # noqa: F401  (checkpoint allow-list, registries)
 from mmkd_plugins.export import (load_state_dict, select_network, state_dict_mismatch,
                                  summarise_dropped)
+from mmkd_plugins.cli import ArgumentParser, checkpoint_path, existing_file, positive_int, run
 
 RESNET_BLOCKS = {(2, 2, 2, 2): 18, (3, 4, 6, 3): 34, (3, 4, 23, 3): 101, (3, 8, 36, 3): 152}
 
@@ -90,14 +90,14 @@ def export_backbone(checkpoint, out, student=None, prefix='backbone.', detector_
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('checkpoint')
-    p.add_argument('out')
-    p.add_argument('--student', type=int, help='which student of a KDCL/DML checkpoint')
+    p = ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('checkpoint', type=checkpoint_path, help='trained checkpoint')
+    p.add_argument('out', help='where to write the backbone checkpoint')
+    p.add_argument('--student', type=int, metavar='N', help='which student of a KDCL/DML checkpoint')
     p.add_argument('--prefix', default='backbone.', help="the backbone's key prefix in the "
                    'chosen network (default backbone.)')
-    p.add_argument('--detector-config', help='check against this detector config\'s backbone')
-    p.add_argument('--depth', type=int, help='check against mmdet ResNet of this depth')
+    p.add_argument('--detector-config', type=existing_file, help='check against this detector config\'s backbone')
+    p.add_argument('--depth', type=positive_int, help='check against mmdet ResNet of this depth')
     a = p.parse_args(argv)
     kept, dropped, cfg = export_backbone(a.checkpoint, a.out, a.student, a.prefix,
                                          a.detector_config, a.depth)
@@ -107,4 +107,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run(main)

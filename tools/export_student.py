@@ -8,18 +8,18 @@ no optimizer), with the keys of a plain ``ImageClassifier`` (``backbone.*``, ``n
 without the algorithm. Understands KDCL (``students.N.``), PS-KD and mmrazor distillers
 (``architecture.``) and plain classifiers. Prints what it kept and what it dropped.
 """
-import argparse
 
 import mmkd_plugins  # noqa: F401  (allow-lists mmengine checkpoint contents for weights_only)
 from mmkd_plugins.export import export_student, select_network, summarise_dropped
+from mmkd_plugins.cli import ArgumentParser, checkpoint_path, run
 
 select = select_network  # kept for callers of the first version
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('checkpoint')
-    parser.add_argument('out')
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('checkpoint', type=checkpoint_path, help='trained checkpoint')
+    parser.add_argument('out', help='where to write the classifier checkpoint')
     parser.add_argument('--student', type=int, default=None,
                         help='which student of a multi-student checkpoint (KDCL)')
     args = parser.parse_args()
@@ -30,4 +30,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run(main)

@@ -10,7 +10,6 @@ and becomes stage k+1's teacher (``model.teacher_ckpt``). Before anything trains
 checked: stage k+1's teacher must be the same network as stage k's student. Mirzadeh et al.,
 "Improved Knowledge Distillation via Teacher Assistant", AAAI 2020.
 """
-import argparse
 import os
 import os.path as osp
 
@@ -19,6 +18,7 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 
 import mmkd_plugins  # noqa: F401
 from mmkd_plugins.export import export_student
+from mmkd_plugins.cli import ArgumentParser, checkpoint_path, existing_file, run
 
 
 def _network(cfg_model):
@@ -83,10 +83,10 @@ def run_chain(paths, work_dir, cfg_options=None, first_teacher_ckpt=None):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('configs', nargs='+', help='the stage configs, teacher side first')
+    p = ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('configs', nargs='+', type=existing_file, help='the stage configs, teacher side first')
     p.add_argument('--work-dir', default='work_dirs/takd_chain')
-    p.add_argument('--teacher-ckpt', help="override stage 1's teacher checkpoint")
+    p.add_argument('--teacher-ckpt', type=checkpoint_path, help="override stage 1's teacher checkpoint")
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='applied to every stage')
     args = p.parse_args(argv)
@@ -95,4 +95,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run(main)

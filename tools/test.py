@@ -2,7 +2,6 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.pkl] [--cfg-options k=v]
 """
-import argparse
 import os
 import os.path as osp
 
@@ -11,13 +10,14 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmkd_plugins.cli import ArgumentParser, checkpoint_path, existing_file, run
 from mmkd_plugins.dist import setup_distributed
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Test (evaluate) a model')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser = ArgumentParser(description='Test (evaluate) a checkpoint with a config.')
+    parser.add_argument('config', type=existing_file, help='test config file path')
+    parser.add_argument('checkpoint', type=checkpoint_path, help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save the evaluation log')
     parser.add_argument('--out', help='dump the per-sample predictions to this pickle file '
                         '(mmengine DumpResults: pred_score, gt_label, sample_idx)')
@@ -53,4 +53,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run(main)

@@ -1,9 +1,9 @@
 """Train a model from an OpenMMLab config (modelled on mmpretrain's tools/train.py).
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--cfg-options k=v ...]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--tensorboard]
+                             [--cfg-options k=v ...]
     bash tools/dist_train.sh CONFIG NUM_GPUS [same options]
 """
-import argparse
 import os
 import os.path as osp
 
@@ -13,6 +13,7 @@ from mmengine.hooks import Hook
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmkd_plugins.cli import ArgumentParser, existing_file, run
 from mmkd_plugins.dist import setup_distributed
 
 
@@ -28,14 +29,17 @@ class _LastValMetrics(Hook):
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description='Train a model')
-    parser.add_argument('config', help='train config file path')
+    parser = ArgumentParser(description='Train a model from an OpenMMLab config.')
+    parser.add_argument('config', type=existing_file, help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from the given checkpoint, or from the latest one in the work dir if no '
         'checkpoint is given')
-    parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision (GPU)')
+    parser.add_argument('--tensorboard', action='store_true',
+                        help='also log to TensorBoard (mmengine TensorboardVisBackend, events in '
+                        'WORK_DIR/<timestamp>/vis_data/); same as _base_/tensorboard.py')
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate checkpoints during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
@@ -67,6 +71,12 @@ def merge_args(cfg, args):
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
+    if args.tensorboard:
+        vis = cfg.setdefault('visualizer', dict(type='UniversalVisualizer'))
+        backends = list(vis.get('vis_backends') or [dict(type='LocalVisBackend')])
+        if not any(b.get('type') == 'TensorboardVisBackend' for b in backends):
+            backends.append(dict(type='TensorboardVisBackend'))
+        vis['vis_backends'] = backends
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     if args.cfg_options is not None:
@@ -89,4 +99,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run(main)

@@ -6,13 +6,13 @@
 A teacher counts as present when its work dir holds the checkpoint of its last epoch
 (``epoch_{max_epochs}.pth``); then it is skipped, so the benchmarks can call this every time.
 """
-import argparse
 import glob
 import os.path as osp
 
 from mmengine.config import Config
 
 import mmkd_plugins  # noqa: F401
+from mmkd_plugins.cli import ArgumentParser, existing_file, run
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -39,8 +39,9 @@ def train_missing(configs, cfg_options=None):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('configs', nargs='*')
+    p = ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('configs', nargs='*', type=existing_file,
+                   help='teacher configs (default: every configs/teachers/*fashion-mnist*.py)')
     args = p.parse_args(argv)
     configs = args.configs or sorted(
         glob.glob(osp.join(REPO, 'configs', 'teachers', '*fashion-mnist*.py')))
@@ -48,4 +49,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run(main)

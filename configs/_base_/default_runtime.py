@@ -10,3 +10,6 @@ default_hooks = dict(
     rng_state=dict(type='RNGStateHook'),
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'))
+
+# Visualisation: mmpretrain's UniversalVisualizer with the local backend (vis_data/scalars.json,
+# plotted by `mim run mmpretrain analyze_logs plot_curve`). TensorBoard too: configs/_base_/tensorboard.py.

@@ -15,6 +15,7 @@ teacher, the inheritance part and the exploration part).
 """
 import torch
 from mmengine.registry import DefaultScope
+from mmengine.utils import ProgressBar
 from mmrazor.models.task_modules import RecorderManager
 
 
@@ -71,12 +72,14 @@ def parse_spec(model, spec):
 
 
 @torch.no_grad()
-def collect_features(model, dataloader, specs, num_samples=1000, mode='tensor'):
+def collect_features(model, dataloader, specs, num_samples=1000, mode='tensor',
+                     progress=False):
     """Run ``model`` in eval mode on up to ``num_samples`` examples and return, per spec, the
     recorded outputs (concatenated over batches, channel-selected for ``module@buffer``).
 
     ``mode='loss'`` runs the model's loss path, which is where a distiller calls its connectors
-    (IE-KD factors); ``'tensor'`` is enough for backbone layers.
+    (IE-KD factors); ``'tensor'`` is enough for backbone layers. ``progress`` shows mmengine's
+    progress bar (images done / ``num_samples``).
     """
     parsed = [parse_spec(model, s) for s in specs]
     names = sorted({n for n, _ in parsed})
@@ -87,6 +90,7 @@ def collect_features(model, dataloader, specs, num_samples=1000, mode='tensor'):
     key = {n: f'r{i}' for i, n in enumerate(names)}
     out = {s: [] for s in specs}
     seen = 0
+    bar = ProgressBar(num_samples) if progress else None
     model.eval()
     for batch in dataloader:
         data = model.data_preprocessor(batch, False)
@@ -99,9 +103,14 @@ def collect_features(model, dataloader, specs, num_samples=1000, mode='tensor'):
                 if channels is not None:
                     feat = feat.index_select(1, channels.to(feat.device))
                 out[spec].append(feat.float().cpu())
-        seen += len(data['data_samples'])
+        n = min(len(data['data_samples']), num_samples - seen)
+        seen += n
+        if bar is not None:
+            bar.update(n)
         if seen >= num_samples:
             break
+    if bar is not None:
+        print(flush=True)
     return {s: torch.cat(v)[:num_samples] for s, v in out.items()}
 
 

@@ -8,7 +8,6 @@ stage-2 checkpoint, teacher vs the student's inheritance and exploration parts::
         architecture.backbone.layer3@distiller.connectors.inheritance.channels \
         architecture.backbone.layer3@distiller.connectors.exploration.channels
 """
-import argparse
 import json
 
 from mmengine.config import DictAction
@@ -16,15 +15,17 @@ from mmengine.config import DictAction
 import mmkd_plugins  # noqa: F401
 from mmkd_plugins.evaluation.representation import (channel_activity, collect_features,
                                                     load_for_analysis)
+from mmkd_plugins.cli import ArgumentParser, checkpoint_path, existing_file, positive_int, run
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('config')
-    p.add_argument('checkpoint', nargs='?')
+    p = ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('config', type=existing_file, help='the model config')
+    p.add_argument('checkpoint', nargs='?', type=checkpoint_path,
+                   help='its checkpoint (default: the initialised weights)')
     p.add_argument('--layers', nargs='+', required=True)
     p.add_argument('--threshold', type=float, default=0.0)
-    p.add_argument('--num-samples', type=int, default=1000)
+    p.add_argument('--num-samples', type=positive_int, default=1000)
     p.add_argument('--mode', choices=['tensor', 'loss'], default='tensor')
     p.add_argument('--out', help='JSON file for the counts')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -34,7 +35,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     model, loader = load_for_analysis(args.config, args.checkpoint, args.cfg_options)
-    feats = collect_features(model, loader, args.layers, args.num_samples, args.mode)
+    feats = collect_features(model, loader, args.layers, args.num_samples, args.mode,
+                             progress=True)
     result = {}
     for layer in args.layers:
         act = channel_activity(feats[layer])
@@ -49,4 +51,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run(main)

@@ -17,7 +17,6 @@ A layer is a module name; ``NAME@BUFFER`` keeps only the channels listed in a bu
 parts ``architecture.backbone.layer3@distiller.connectors.inheritance.channels``. ``--mode loss``
 runs the loss path, where a distiller calls its connectors (``distiller.connectors.teacher_factor``).
 """
-import argparse
 import json
 import os
 import os.path as osp
@@ -31,17 +30,19 @@ from mmengine.config import DictAction  # noqa: E402
 import mmkd_plugins  # noqa: E402,F401
 from mmkd_plugins.evaluation.representation import (cka_matrix, collect_features,  # noqa: E402
                                                     load_for_analysis)
+from mmkd_plugins.cli import ArgumentParser, checkpoint_path, existing_file, positive_int, run  # noqa: E402
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('config')
-    p.add_argument('checkpoint', nargs='?')
+    p = ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('config', type=existing_file, help='the model config')
+    p.add_argument('checkpoint', nargs='?', type=checkpoint_path,
+                   help='its checkpoint (default: the initialised weights)')
     p.add_argument('--layers', nargs='+', required=True, help='rows: layers of model A')
     p.add_argument('--layers-b', nargs='+', help='columns (default: --layers)')
-    p.add_argument('--config-b', help='model B config (default: model A)')
-    p.add_argument('--checkpoint-b')
-    p.add_argument('--num-samples', type=int, default=1000)
+    p.add_argument('--config-b', type=existing_file, help='model B config (default: model A)')
+    p.add_argument('--checkpoint-b', type=checkpoint_path, help='model B checkpoint')
+    p.add_argument('--num-samples', type=positive_int, default=1000)
     p.add_argument('--mode', choices=['tensor', 'loss'], default='tensor')
     p.add_argument('--out', default='cka.png', help='heatmap PNG; the JSON goes beside it')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -86,11 +87,13 @@ def main(argv=None):
     model_a, loader = load_for_analysis(args.config, args.checkpoint, args.cfg_options)
     if args.config_b:
         model_b, loader_b = load_for_analysis(args.config_b, args.checkpoint_b, args.cfg_options)
-        feats_a = collect_features(model_a, loader, args.layers, args.num_samples, args.mode)
-        feats_b = collect_features(model_b, loader_b, cols, args.num_samples, args.mode)
+        feats_a = collect_features(model_a, loader, args.layers, args.num_samples, args.mode,
+                                   progress=True)
+        feats_b = collect_features(model_b, loader_b, cols, args.num_samples, args.mode,
+                                   progress=True)
     else:
         feats = collect_features(model_a, loader, list(dict.fromkeys(args.layers + cols)),
-                                 args.num_samples, args.mode)
+                                 args.num_samples, args.mode, progress=True)
         feats_a, feats_b = feats, feats
     matrix = cka_matrix([feats_a[r] for r in args.layers], [feats_b[c] for c in cols])
     n = len(next(iter(feats_a.values())))
@@ -108,4 +111,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run(main)

@@ -8,7 +8,6 @@ or from a config and checkpoint (runs the test set first)::
 
     python tools/analysis/reliability_diagram.py CONFIG --checkpoint CKPT --out reliability.png
 """
-import argparse
 import os.path as osp
 import tempfile
 
@@ -22,6 +21,7 @@ import torch  # noqa: E402
 import mmkd_plugins  # noqa: E402,F401
 from mmkd_plugins.evaluation import (aurc_eaurc, expected_calibration_error,  # noqa: E402
                                      negative_log_likelihood)
+from mmkd_plugins.cli import ArgumentParser, checkpoint_path, existing_file, positive_int, run  # noqa: E402
 
 
 def load_results(path):
@@ -82,11 +82,11 @@ def plot(probs, labels, out, n_bins=10, title=''):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('source', help='results .pkl, or a config with --checkpoint')
-    parser.add_argument('--checkpoint', help='checkpoint to test when SOURCE is a config')
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('source', type=existing_file, help='results .pkl, or a config with --checkpoint')
+    parser.add_argument('--checkpoint', type=checkpoint_path, help='checkpoint to test when SOURCE is a config')
     parser.add_argument('--out', default='reliability.png')
-    parser.add_argument('--n-bins', type=int, default=10)
+    parser.add_argument('--n-bins', type=positive_int, default=10)
     parser.add_argument('--title', default=None)
     args = parser.parse_args()
     path = args.source
@@ -101,4 +101,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run(main)
