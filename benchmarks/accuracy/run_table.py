@@ -396,10 +396,22 @@ def report():
         f.write(text + '\n')
     if not SMOKE:
         replace_block(osp.join(REPO, 'README.md'), 'accuracy-table', text)
+        update_model_zoo()
     try:
         figures(res)
     except ImportError as e:  # matplotlib missing: the table alone
         print(f'[table] no figures: {e}')
+
+
+def update_model_zoo():
+    """Rewrite the families' metafiles and README results blocks from the results."""
+    sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))
+    try:
+        import model_zoo
+        changed = model_zoo.update()
+    finally:
+        sys.path.pop(0)
+    print(f'[table] model zoo: {", ".join(changed) or "up to date"}')
 
 
 def replace_block(path, name, text):
