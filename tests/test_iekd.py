@@ -232,10 +232,10 @@ def test_stage2_configs_build_with_their_losses(tmp_path):
     """Every IE-KD stage-2 variant builds and computes its losses on a batch."""
     from mmpretrain.structures import DataSample
     for rel, extra in ((STAGE2, set()),
-                       (STAGE2.replace('.py', '_kd.py'), {'loss_kl'}),
-                       (STAGE2.replace('.py', '_at.py'), {'loss_at1', 'loss_at2', 'loss_at3'}),
-                       (STAGE2.replace('.py', '_ft.py'), {'loss_ft'}),
-                       (STAGE2.replace('.py', '_cos-random.py'), set())):
+                       (STAGE2.replace('iekd_', 'iekd-kd_'), {'loss_kl'}),
+                       (STAGE2.replace('iekd_', 'iekd-at_'), {'loss_at1', 'loss_at2', 'loss_at3'}),
+                       (STAGE2.replace('iekd_', 'iekd-ft_'), {'loss_ft'}),
+                       (STAGE2.replace('iekd_', 'iekd-cos-random_'), set())):
         cfg = standin_checkpoints(Config.fromfile(config_path(rel)), tmp_path)
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             model = MODELS.build(cfg.model)
