@@ -143,7 +143,7 @@ def test_measured_results_reach_the_metafile():
 
 
 # -- config names --------------------------------------------------------------------------------
-NAME = re.compile(r'^[a-z0-9]+(-[a-z0-9]+)*'            # method[-variant] or model
+NAME = re.compile(r'^[a-z0-9.]+(-[a-z0-9]+)*'           # method[-variant] or model
                   r'(_[a-z0-9.-]+){0,3}'                 # teacher / student / arch parts
                   r'_\d+xb\d+(-[a-z0-9]+)?'              # N GPUs x batch [-schedule]
                   r'_[a-z0-9-]+$')                       # dataset

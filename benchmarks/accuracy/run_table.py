@@ -88,6 +88,8 @@ ROWS = {
               C + 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py', 'online', 'alone', False),
     'resnet8x4': ('resnet8x4 alone (teacher candidate)',
                   C + 'baseline/resnet8x4_1xb128_fashion-mnist-5k.py', 'plain', None, False),
+    'resnet8x0.5': ('resnet8x0.5 alone (student candidate)',
+                    C + 'baseline/resnet8x0.5_1xb128_fashion-mnist-5k.py', 'plain', None, False),
 }
 CALIBRATION = [dict(type='Accuracy', topk=(1, )), dict(type='ECE'), dict(type='AURC'),
                dict(type='EAURC'), dict(type='NLL')]
