@@ -71,7 +71,9 @@ def test_cka_and_active_neuron_tools_on_an_iekd_model(tmp_path, monkeypatch):
         'cka.py', config_path(rel), ckpt, '--layers', 'architecture.backbone.layer2', layer,
         '--layers-b', 'teacher.backbone.layer3', layer, '--num-samples', '64', '--out', out,
         '--mode', 'loss'] + options)
-    runpy.run_path(osp.join(REPO, 'tools/analysis/cka.py'), run_name='__main__')
+    with pytest.raises(SystemExit) as done:  # the tool exits 0 through mmkd_plugins.cli.run
+        runpy.run_path(osp.join(REPO, 'tools/analysis/cka.py'), run_name='__main__')
+    assert done.value.code == 0
     assert osp.getsize(out) > 1000
     result = json.load(open(out.replace('.png', '.json')))
     assert result['num_samples'] == 64
@@ -84,7 +86,9 @@ def test_cka_and_active_neuron_tools_on_an_iekd_model(tmp_path, monkeypatch):
         '--threshold', '0.01', '--layers', layer,
         f'{layer}@distiller.connectors.inheritance.channels',
         f'{layer}@distiller.connectors.exploration.channels'] + options)
-    runpy.run_path(osp.join(REPO, 'tools/analysis/active_neurons.py'), run_name='__main__')
+    with pytest.raises(SystemExit) as done:  # the tool exits 0 through mmkd_plugins.cli.run
+        runpy.run_path(osp.join(REPO, 'tools/analysis/active_neurons.py'), run_name='__main__')
+    assert done.value.code == 0
     layers = json.load(open(counts))['layers']
     whole, inh, exp = (layers[k] for k in layers)
     assert (inh['channels'], exp['channels'], whole['channels']) == (32, 32, 64)
