@@ -26,12 +26,12 @@ FAMILY_CONFIGS = {
     'kdcl-general': 'kdcl/kdcl-general_2xresnet8_1xb128_fashion-mnist-5k.py',
     'dml-alternate': 'dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py',
     'iedml': 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'kd': 'kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'fitnets': 'fitnets/fitnets_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'at': 'at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'kd': 'kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
+    'fitnets': 'fitnets/fitnets_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
+    'at': 'at/at_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
     'iekd-stage1': 'iekd/iekd-stage1_resnet20_1xb128_fashion-mnist-5k.py',
-    'iekd-stage2': 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'iekd-ft': 'iekd/iekd-ft_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'iekd-stage2': 'iekd/iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
+    'iekd-ft': 'iekd/iekd-ft_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
 }
 
 

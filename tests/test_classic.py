@@ -17,13 +17,13 @@ from conftest import REPO, config_path, shrink, standin_checkpoints
 from test_datasets import needs_data
 
 METHODS = {
-    'kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py': {'loss_kl'},
-    'fitnets/fitnets_resnet20_resnet8_1xb128_fashion-mnist-5k.py': {'loss_hint'},
-    'at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py': {'loss_at0', 'loss_at1', 'loss_at2'},
-    'eskd/eskd-a_resnet20_resnet8_1xb128_fashion-mnist-5k.py': {'loss_kl'},
-    'eskd/eskd-b_resnet20_resnet8_1xb128_fashion-mnist-5k.py': {'loss_kl'},
+    'kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py': {'loss_kl'},
+    'fitnets/fitnets_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py': {'loss_hint'},
+    'at/at_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py': {'loss_at0', 'loss_at1', 'loss_at2'},
+    'eskd/eskd-a_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py': {'loss_kl'},
+    'eskd/eskd-b_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py': {'loss_kl'},
     'takd/takd-stage1_resnet20_resnet14_1xb128_fashion-mnist-5k.py': {'loss_kl'},
-    'takd/takd-stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py': {'loss_kl'},
+    'takd/takd-stage2_resnet14_resnet8x0.5_1xb128_fashion-mnist-5k.py': {'loss_kl'},
 }
 
 
@@ -68,7 +68,7 @@ def test_method_trains_two_iterations(rel, tmp_path):
 
 @needs_data
 def test_eskd_a_drops_kd_from_the_stop_epoch(tmp_path):
-    cfg = tiny('eskd/eskd-a_resnet20_resnet8_1xb128_fashion-mnist-5k.py', tmp_path, max_epochs=2)
+    cfg = tiny('eskd/eskd-a_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', tmp_path, max_epochs=2)
     cfg.custom_hooks = [dict(type='mmrazor.EarlyStopKDHook', stop_epoch=1)]
     runner = Runner.from_cfg(cfg)
     keys = LossKeys()
@@ -82,7 +82,7 @@ def test_eskd_a_drops_kd_from_the_stop_epoch(tmp_path):
 
 @needs_data
 def test_eskd_a_refuses_a_stop_epoch_beyond_max_epochs(tmp_path):
-    cfg = tiny('eskd/eskd-a_resnet20_resnet8_1xb128_fashion-mnist-5k.py', tmp_path, max_epochs=2)
+    cfg = tiny('eskd/eskd-a_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', tmp_path, max_epochs=2)
     cfg.custom_hooks = [dict(type='mmrazor.EarlyStopKDHook', stop_epoch=2)]
     with pytest.raises(ValueError, match='stop_epoch=2 is not before max_epochs=2'):
         Runner.from_cfg(cfg).train()
@@ -92,7 +92,7 @@ def test_eskd_a_refuses_a_stop_epoch_beyond_max_epochs(tmp_path):
 
 
 def test_missing_teacher_says_how_to_train_it(tmp_path):
-    cfg = Config.fromfile(config_path('kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py'))
+    cfg = Config.fromfile(config_path('kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py'))
     cfg.model.teacher_ckpt = str(tmp_path / 'nope.pth')
     with pytest.raises(FileNotFoundError,
                        match='tools/train.py configs/teachers/resnet20_1xb128_fashion-mnist-5k.py'):
@@ -102,7 +102,7 @@ def test_missing_teacher_says_how_to_train_it(tmp_path):
 
 def test_a_recorder_naming_no_module_is_a_clear_error(tmp_path):
     cfg = standin_checkpoints(
-        Config.fromfile(config_path('kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py')), tmp_path)
+        Config.fromfile(config_path('kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py')), tmp_path)
     cfg.model.distiller.student_recorders.logits.source = 'head.fcx'
     with pytest.raises(ValueError, match="student_recorders.logits: source='head.fcx' is not a "
                                          'module of the student'):
@@ -111,7 +111,7 @@ def test_a_recorder_naming_no_module_is_a_clear_error(tmp_path):
 
 
 def test_teacher_checkpoint_must_match_the_teacher(tmp_path):
-    cfg = Config.fromfile(config_path('kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py'))
+    cfg = Config.fromfile(config_path('kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py'))
     student = copy.deepcopy(cfg.model.architecture)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         wrong = MODELS.build(student)  # a resnet8 checkpoint for the resnet20 teacher
@@ -124,7 +124,7 @@ def test_teacher_checkpoint_must_match_the_teacher(tmp_path):
 
 
 TAKD = ['takd/takd-stage1_resnet20_resnet14_1xb128_fashion-mnist-5k.py',
-        'takd/takd-stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py']
+        'takd/takd-stage2_resnet14_resnet8x0.5_1xb128_fashion-mnist-5k.py']
 TINY_OPTIONS = {
     'train_dataloader.dataset.indices': 32, 'train_dataloader.batch_size': 16,
     'train_dataloader.num_workers': 0, 'train_dataloader.persistent_workers': False,
@@ -165,7 +165,7 @@ def test_takd_chain_passes_each_student_to_the_next_stage(tmp_path):
 
 def test_takd_chain_refuses_mismatched_stages(tmp_path):
     tool = _chain_tool()
-    stages = [config_path(TAKD[0]), config_path('kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py')]
+    stages = [config_path(TAKD[0]), config_path('kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py')]
     with pytest.raises(ValueError, match='chain stages mismatched: the teacher of stage 2'):
         tool.run_chain(stages, str(tmp_path), dict(TINY_OPTIONS))
     with pytest.raises(ValueError, match='at least two stages'):

@@ -66,10 +66,10 @@ def test_same_seed_twice_is_identical(tmp_path):
 
 
 @needs_data
-@pytest.mark.parametrize('rel', ['kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-                                 'at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-                                 'fitnets/fitnets_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-                                 'iekd/iekd-ft_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+@pytest.mark.parametrize('rel', ['kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
+                                 'at/at_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
+                                 'fitnets/fitnets_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
+                                 'iekd/iekd-ft_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
                                  'kdcl/kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-5k.py',
                                  'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py'])
 def test_every_family_matches_its_nchw_run(rel, tmp_path):

@@ -21,7 +21,7 @@ TINY = dict(
     neck=dict(type='GlobalAveragePooling'),
     head=dict(type='LinearClsHead', num_classes=3, in_channels=64))
 STAGE1 = 'iekd/iekd-stage1_resnet20_1xb128_fashion-mnist-5k.py'
-STAGE2 = 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py'
+STAGE2 = 'iekd/iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py'
 
 
 def hand_normalise(x):

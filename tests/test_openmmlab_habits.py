@@ -55,7 +55,7 @@ def test_mim_search_lists_our_configs(tmp_path):
     assert listed == stems, (stems - listed, listed - stems)
     out = _run([MIM, 'search', 'mmkd_plugins', '--model', 'ps-kd'], str(tmp_path)).stdout
     assert 'pskd_resnet20_1xb128_fashion-mnist-5k' in out
-    assert 'kd_resnet20_resnet8_1xb128_fashion-mnist-5k' not in out
+    assert 'kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k' not in out
 
 
 @needs_data

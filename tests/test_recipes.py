@@ -26,8 +26,8 @@ def losses_of(cfg):
 
 # 1. attention transfer: beta = 1000 per map pair
 @pytest.mark.parametrize('rel,keys', [
-    ('at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py', ['loss_at0', 'loss_at1', 'loss_at2']),
-    ('iekd/iekd-at_resnet20_resnet8_1xb128_fashion-mnist-5k.py', ['loss_at1', 'loss_at2', 'loss_at3']),
+    ('at/at_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', ['loss_at0', 'loss_at1', 'loss_at2']),
+    ('iekd/iekd-at_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', ['loss_at1', 'loss_at2', 'loss_at3']),
 ])
 def test_attention_transfer_weight_is_1000_per_map(rel, keys):
     losses = losses_of(load(rel))
@@ -37,12 +37,12 @@ def test_attention_transfer_weight_is_1000_per_map(rel, keys):
 
 # 2. Hinton KD: CIFAR-style CE 0.1 + KD 0.9 at T = 4; ImageNet CE 0.5 + KD 0.5 at T = 1
 @pytest.mark.parametrize('rel,ce,kd,tau', [
-    ('kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
+    ('kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
     ('kd/kd_resnet34_resnet18_8xb32_in1k.py', 0.5, 0.5, 1.0),
-    ('takd/takd-stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
-    ('eskd/eskd-a_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
+    ('takd/takd-stage2_resnet14_resnet8x0.5_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
+    ('eskd/eskd-a_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
     # 5. IE + KD: (1 - alpha) CE + alpha T^2 KL, alpha = 0.9, T = 4
-    ('iekd/iekd-kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
+    ('iekd/iekd-kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 0.1, 0.9, 4.0),
     ('iekd/iekd-kd_resnet56_resnet20_1xb128_cifar100.py', 0.1, 0.9, 4.0),
 ])
 def test_kd_weighting(rel, ce, kd, tau):
@@ -62,7 +62,7 @@ def test_kd_imagenet_schedule_is_mdistillers():
 def test_kd_loss_built_from_the_config_equals_the_weighted_sum(tmp_path):
     """The built KD model's CE and KL terms carry the configured weights (hand reference)."""
     from conftest import standin_checkpoints
-    cfg = load('kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py')
+    cfg = load('kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py')
     standin_checkpoints(cfg, tmp_path)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model)
@@ -137,14 +137,14 @@ def test_coder_convs_are_initialised_n0_sqrt_2_over_9cout():
 
 # 5. IE combinations and the factor size
 def test_ie_ft_weight_and_fashion_mnist_factor_is_half_the_students_width():
-    assert losses_of(load('iekd/iekd-ft_resnet20_resnet8_1xb128_fashion-mnist-5k.py')).loss_ft.loss_weight \
-        == 500.0
+    ft = load('iekd/iekd-ft_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py')
+    assert losses_of(ft).loss_ft.loss_weight == 500.0
     stage1 = load('iekd/iekd-stage1_resnet20_1xb128_fashion-mnist-5k.py')
-    stage2 = load('iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py')
-    assert stage2.student_channels == 64
-    assert stage1.model.auto_encoder.factor_channels == 32 == stage2.factor_channels
+    stage2 = load('iekd/iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py')
+    assert stage2.student_channels == 32  # resnet8x0.5's layer3
+    assert stage1.model.auto_encoder.factor_channels == 16 == stage2.factor_channels
     conn = stage2.model.distiller.connectors
-    assert conn.inheritance.factor_channels == conn.teacher_factor.factor_channels == 32
+    assert conn.inheritance.factor_channels == conn.teacher_factor.factor_channels == 16
     assert load('iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py').model.factor_channels == 32
 
 

@@ -53,7 +53,7 @@ def test_active_neurons_by_hand():
 
 @needs_data
 def test_cka_and_active_neuron_tools_on_an_iekd_model(tmp_path, monkeypatch):
-    rel = 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py'
+    rel = 'iekd/iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py'
     cfg = standin_checkpoints(Config.fromfile(config_path(rel)), tmp_path)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model)
@@ -91,5 +91,5 @@ def test_cka_and_active_neuron_tools_on_an_iekd_model(tmp_path, monkeypatch):
     assert done.value.code == 0
     layers = json.load(open(counts))['layers']
     whole, inh, exp = (layers[k] for k in layers)
-    assert (inh['channels'], exp['channels'], whole['channels']) == (32, 32, 64)
+    assert (inh['channels'], exp['channels'], whole['channels']) == (16, 16, 32)
     assert inh['active'] + exp['active'] == whole['active'] > 0  # the parts partition the map

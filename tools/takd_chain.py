@@ -1,7 +1,7 @@
 """Run a teacher-assistant (sequential) KD chain: teacher -> assistant(s) -> student.
 
     python tools/takd_chain.py configs/takd/takd-stage1_resnet20_resnet14_1xb128_fashion-mnist-5k.py \
-        configs/takd/takd-stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py \
+        configs/takd/takd-stage2_resnet14_resnet8x0.5_1xb128_fashion-mnist-5k.py \
         --work-dir work_dirs/takd_chain_fashion-mnist-5k
 
 Stage k is trained with its own config (``tools/train.py`` semantics, work dir

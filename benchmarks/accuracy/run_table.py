@@ -3,8 +3,10 @@
 Protocol (README "Accuracy table"; the configs are the repository's Fashion-MNIST configs, which
 all inherit ``configs/_base_/protocols/fashion-mnist-5k.py``): the first 5,000 Fashion-MNIST
 training images, the full 10,000-image test set, 40 epochs of SGD (lr 0.1, x0.1 at 20 and 30),
-batch 128; student resnet8, teacher resnet20 (trained by the same protocol, one per seed: the
-student of seed k learns from the teacher of seed k); PS-KD self-distils resnet20 and is compared
+batch 128. Teacher-student rows: teacher resnet20 (trained by the same protocol, one per seed:
+the student of seed k learns from the teacher of seed k), student resnet8x0.5 (resnet20 is 2.1 pt
+above it; only 1.0 above resnet8), compared with resnet8x0.5 alone. Online rows (KDCL, DML,
+IE-DML): two resnet8, compared with resnet8 alone. PS-KD self-distils resnet20 and is compared
 with resnet20 alone (the teacher row). Seeds 0 1 2.
 
 Each finished (row, seed) run is written to ``benchmarks/accuracy/results/<row>/seed<k>.json``:
@@ -47,11 +49,13 @@ TAKD1_CFG = C + 'takd/takd-stage1_resnet20_resnet14_1xb128_fashion-mnist-5k.py'
 
 # key: (label, config, kind, baseline row, core row). Online rows report student 0.
 ROWS = {
-    'alone': ('student alone (resnet8)', C + 'baseline/resnet8_1xb128_fashion-mnist-5k.py',
-              'plain', None, True),
+    'alone': ('resnet8 alone (the online rows\' baseline)',
+              C + 'baseline/resnet8_1xb128_fashion-mnist-5k.py', 'plain', None, True),
+    'resnet8x0.5': ('resnet8x0.5 alone (the teacher-student rows\' baseline)',
+                    C + 'baseline/resnet8x0.5_1xb128_fashion-mnist-5k.py', 'plain', None, True),
     'teacher': ('resnet20 alone (the teacher)', TEACHER_CFG, 'teacher', None, True),
-    'kd': ('Hinton KD', C + 'kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'kd', 'alone',
-           True),
+    'kd': ('Hinton KD', C + 'kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'kd',
+           'resnet8x0.5', True),
     'pskd': ('PS-KD (resnet20, vs resnet20 alone)',
              C + 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py', 'plain', 'teacher', True),
     'kdcl_minlogit': ('KDCL-MinLogit (2 x resnet8, student 0)',
@@ -60,36 +64,35 @@ ROWS = {
     'kdcl_linear': ('KDCL-Linear (2 x resnet8, student 0)',
                     C + 'kdcl/kdcl-linear_2xresnet8_1xb128_fashion-mnist-5k.py', 'online',
                     'alone', True),
-    'iekd': ('IE-KD', C + 'iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'iekd',
-             'alone', True),
+    'iekd': ('IE-KD', C + 'iekd/iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'iekd',
+             'resnet8x0.5', True),
     'dml': ('DML (2 x resnet8, student 0)', C + 'dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py',
             'online', 'alone', True),
-    'fitnets': ('FitNets', C + 'fitnets/fitnets_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-                'kd', 'alone', False),
-    'at': ('AT', C + 'at/at_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'kd', 'alone', False),
-    'takd': ('TAKD (resnet20 > resnet14 > resnet8)',
-             C + 'takd/takd-stage2_resnet14_resnet8_1xb128_fashion-mnist-5k.py', 'takd', 'alone',
-             False),
+    'fitnets': ('FitNets', C + 'fitnets/fitnets_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
+                'kd', 'resnet8x0.5', False),
+    'at': ('AT', C + 'at/at_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'kd',
+           'resnet8x0.5', False),
+    'takd': ('TAKD (resnet20 > resnet14 > resnet8x0.5)',
+             C + 'takd/takd-stage2_resnet14_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'takd',
+             'resnet8x0.5', False),
     'eskd_a': ('ESKD (a): KD for epochs 1-20',
-               C + 'eskd/eskd-a_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'kd', 'alone',
-               False),
+               C + 'eskd/eskd-a_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'kd',
+               'resnet8x0.5', False),
     'eskd_b': ('ESKD (b): teacher of epoch 20',
-               C + 'eskd/eskd-b_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'kd_early',
-               'alone', False),
+               C + 'eskd/eskd-b_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'kd_early',
+               'resnet8x0.5', False),
     'kdcl_naive': ('KDCL-Naive (2 x resnet8, student 0)',
                    C + 'kdcl/kdcl-naive_2xresnet8_1xb128_fashion-mnist-5k.py', 'online',
                    'alone', False),
     'kdcl_general': ('KDCL-General (2 x resnet8, student 0)',
                      C + 'kdcl/kdcl-general_2xresnet8_1xb128_fashion-mnist-5k.py', 'online',
                      'alone', False),
-    'iekd_kd': ('IE-KD + KD', C + 'iekd/iekd-kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-                'iekd', 'alone', False),
+    'iekd_kd': ('IE-KD + KD', C + 'iekd/iekd-kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
+                'iekd', 'resnet8x0.5', False),
     'iedml': ('IE-DML (2 x resnet8, student 0)',
               C + 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py', 'online', 'alone', False),
     'resnet8x4': ('resnet8x4 alone (teacher candidate)',
                   C + 'baseline/resnet8x4_1xb128_fashion-mnist-5k.py', 'plain', None, False),
-    'resnet8x0.5': ('resnet8x0.5 alone (student candidate)',
-                    C + 'baseline/resnet8x0.5_1xb128_fashion-mnist-5k.py', 'plain', None, False),
 }
 CALIBRATION = [dict(type='Accuracy', topk=(1, )), dict(type='ECE'), dict(type='AURC'),
                dict(type='EAURC'), dict(type='NLL')]
@@ -389,7 +392,8 @@ def report():
     dates = sorted({r['protocol']['date'] for runs in res.values() for r in runs.values()})
     machines = sorted({r['protocol']['machine'] for runs in res.values() for r in runs.values()})
     lines += ['', f'Rows marked * are not core rows. Δ: the row minus its baseline on the same '
-              f'seed (student alone; PS-KD: resnet20 alone), mean ± std over the seeds both have. '
+              f'seed (online rows: resnet8 alone; teacher-student rows: resnet8x0.5 alone; '
+              f'PS-KD: resnet20 alone), mean ± std over the seeds both have. '
               f'Dates: {", ".join(dates)}; machine: {"; ".join(machines)}.']
     text = '\n'.join(lines)
     print(text)

@@ -24,9 +24,9 @@ from conftest import standin_checkpoints  # noqa: E402
 
 CONFIGS = {
     'plain': 'configs/baseline/resnet8_1xb128_fashion-mnist-5k.py',
-    'KD': 'configs/kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'IE-KD': 'configs/iekd/iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
-    'IE-KD + KD': 'configs/iekd/iekd-kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py',
+    'KD': 'configs/kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
+    'IE-KD': 'configs/iekd/iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
+    'IE-KD + KD': 'configs/iekd/iekd-kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
 }
 
 

@@ -26,7 +26,7 @@ CASES = {  # name: (config, student arch, teacher arch)
     'resnet20 (teacher / PS-KD model)':
         ('configs/baseline/resnet20_1xb128_fashion-mnist-5k.py', 'resnet20', None),
     'Hinton KD resnet20 -> resnet8':
-        ('configs/kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py', 'resnet8', 'resnet20'),
+        ('configs/kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'resnet8', 'resnet20'),
 }
 
 

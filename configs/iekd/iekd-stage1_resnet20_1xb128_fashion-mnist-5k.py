@@ -1,13 +1,13 @@
 # IE-KD stage 1 ("compact knowledge extraction") on Fashion-MNIST (the protocol): an auto-encoder
-# learns to reconstruct the frozen resnet20 teacher's layer3 map (64 x 7 x 7) through a 32-channel
-# factor (the official convention: half the *student's* width, resnet8's layer3 has 64), with an
+# learns to reconstruct the frozen resnet20 teacher's layer3 map (64 x 7 x 7) through a 16-channel
+# factor (the official convention: half the *student's* width, resnet8x0.5's layer3 has 32), with an
 # L1 loss, for the protocol's 40 epochs. Only the auto-encoder trains. Stage 2
-# (iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py) reads the encoder from its last checkpoint.
-_base_ = ['../_base_/distill/fashion-mnist-5k_resnet20_resnet8.py']
+# (iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py) reads the encoder from its last checkpoint.
+_base_ = ['../_base_/distill/fashion-mnist-5k_resnet20_resnet8x0.5.py']
 
 teacher_feature = 'backbone.layer3'
 teacher_channels = 64
-factor_channels = 32
+factor_channels = 16
 model = dict(
     _delete_=True,
     type='mmrazor.IEFactorExtraction',

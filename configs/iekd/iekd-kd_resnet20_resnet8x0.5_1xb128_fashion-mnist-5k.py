@@ -2,7 +2,7 @@
 # losses plus the official code's KD loss (loss/distillation.py, config/kd/*.yaml):
 # (1 - alpha) CE + alpha T^2 KL(softmax(z_T/T) || softmax(z_S/T)), alpha = 0.9, T = 4
 # (mmrazor's KLDivergence on the logits; the CE weight is the student head's loss_weight).
-_base_ = ['./iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py']
+_base_ = ['./iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py']
 
 temperature = 4.0
 alpha = 0.9

@@ -1,5 +1,5 @@
 # IE-KD ablation: random channel split (fixed permutation) and the |cos| exploration loss.
-_base_ = ['./iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py']
+_base_ = ['./iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py']
 
 model = dict(
     distiller=dict(

@@ -2,7 +2,7 @@
 # map through a translator (mmrazor's Translator) pulled to the same stage-1 teacher factor by
 # mmrazor's FTLoss. (Our reading of "IE applied to FT": FT's translator on all channels, IE's
 # inheritance/exploration encoders on the split; the paper gives no further detail.)
-_base_ = ['./iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py']
+_base_ = ['./iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py']
 
 # the official FT weight (config/ft/cifar100/resnet56-20.yaml: loss_weight 500)
 ft_weight = 500.0

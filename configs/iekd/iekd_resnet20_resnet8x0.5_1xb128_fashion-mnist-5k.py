@@ -1,16 +1,16 @@
-# IE-KD stage 2 on Fashion-MNIST (the protocol): student resnet8, frozen teacher resnet20. The student's
-# layer3 map (64 ch) is split into an inheritance half, encoded and pulled to the teacher factor
+# IE-KD stage 2 on Fashion-MNIST (the protocol): student resnet8x0.5, frozen teacher resnet20. The student's
+# layer3 map (32 ch) is split into an inheritance half, encoded and pulled to the teacher factor
 # (L1 of L2-normalised factors), and an exploration half, pushed away (negated L1);
 # L = CE + lambda_inh L_inh + lambda_exp L_exp (Huang et al., CVPR 2021, Eq. 5).
 # Run stage 1 (iekd-stage1_resnet20_1xb128_fashion-mnist-5k.py) first; its last checkpoint is read
 # here.
-_base_ = ['../_base_/distill/fashion-mnist-5k_resnet20_resnet8.py']
+_base_ = ['../_base_/distill/fashion-mnist-5k_resnet20_resnet8x0.5.py']
 
 stage1_checkpoint = 'work_dirs/iekd-stage1_resnet20_1xb128_fashion-mnist-5k/epoch_40.pth'
 feature = 'backbone.layer3'  # matched stage of student and teacher (7 x 7 on Fashion-MNIST)
-student_channels = 64
+student_channels = 32
 teacher_channels = 64
-factor_channels = 32  # half the student's width (official convention); must equal stage 1's
+factor_channels = 16  # half the student's width (official convention); must equal stage 1's
 split = 'natural'     # 'natural' (channel halves) or 'random' (fixed permutation)
 ratio = 0.5           # inheritance share of the student's channels
 lambda_inh = 1.0

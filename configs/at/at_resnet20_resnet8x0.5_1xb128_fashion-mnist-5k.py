@@ -1,10 +1,10 @@
-# Attention transfer (Zagoruyko & Komodakis, ICLR 2017) on Fashion-MNIST (resnet20 -> resnet8): the spatial attention
+# Attention transfer (Zagoruyko & Komodakis, ICLR 2017) on Fashion-MNIST (resnet20 -> resnet8x0.5): the spatial attention
 # maps (mean over channels of the squared activations, L2-normalised) of the student's three
 # stages are matched to the teacher's with beta = 1000 per stage on mmrazor's ATLoss (mean over
 # batch and positions of the squared difference): the original code's `--beta 1e+3` times its
 # mean-reduced at_loss summed over the groups (szagoruyko/attention-transfer cifar.py),
 # RepDistiller's `-b 1000` and mdistiller's FEAT_WEIGHT 1000. None applies the paper's beta/2.
-_base_ = ['../_base_/distill/fashion-mnist-5k_resnet20_resnet8.py']
+_base_ = ['../_base_/distill/fashion-mnist-5k_resnet20_resnet8x0.5.py']
 
 at_weight = 1000.0
 stages = ['backbone.layer1', 'backbone.layer2', 'backbone.layer3']

@@ -1,9 +1,9 @@
-# Hinton KD (Hinton et al., 2015) on Fashion-MNIST (the protocol): student resnet8 learns
+# Hinton KD (Hinton et al., 2015) on Fashion-MNIST (the protocol): student resnet8x0.5 learns
 # ce_weight * CE + kd_weight * T^2 * KL(softmax(z_T/T) || softmax(z_S/T)) from the frozen
 # resnet20 teacher (mmrazor's KLDivergence on the logits, i.e. the output of head.fc), with
 # RepDistiller's CIFAR setting (the table everyone quotes; `-r 0.1 -a 0.9`, T = 4), which the
 # attention-transfer and IE-KD code share as (1 - alpha) CE + alpha T^2 KL with alpha = 0.9.
-_base_ = ['../_base_/distill/fashion-mnist-5k_resnet20_resnet8.py']
+_base_ = ['../_base_/distill/fashion-mnist-5k_resnet20_resnet8x0.5.py']
 
 temperature = 4.0
 ce_weight = 0.1

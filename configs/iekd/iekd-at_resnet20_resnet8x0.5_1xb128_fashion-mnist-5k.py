@@ -1,7 +1,7 @@
 # IE + attention transfer (IE-AT): the IE losses plus mmrazor's ATLoss between the spatial
 # attention maps of every stage (layer1..3), beta = 1000 per map pair as the AT code, RepDistiller
 # and mdistiller (configs/at/).
-_base_ = ['./iekd_resnet20_resnet8_1xb128_fashion-mnist-5k.py']
+_base_ = ['./iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py']
 
 at_weight = 1000.0
 model = dict(

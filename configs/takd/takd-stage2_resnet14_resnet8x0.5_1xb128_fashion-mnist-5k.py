@@ -1,6 +1,6 @@
 # TAKD stage 2: Hinton KD from the assistant resnet14 (stage 1's student, exported as a plain
-# classifier by tools/takd_chain.py) into the final student resnet8.
-_base_ = ['../kd/kd_resnet20_resnet8_1xb128_fashion-mnist-5k.py']
+# classifier by tools/takd_chain.py) into the final student resnet8x0.5.
+_base_ = ['../kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py']
 
 model = dict(
     teacher=dict(backbone=dict(arch='resnet14'), head=dict(in_channels=64)),
