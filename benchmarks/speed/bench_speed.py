@@ -25,8 +25,9 @@ CASES = {  # name: (config, student arch, teacher arch)
         ('configs/baseline/resnet8_1xb128_fashion-mnist-5k.py', 'resnet8', None),
     'resnet20 (teacher / PS-KD model)':
         ('configs/baseline/resnet20_1xb128_fashion-mnist-5k.py', 'resnet20', None),
-    'Hinton KD resnet20 -> resnet8':
-        ('configs/kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'resnet8', 'resnet20'),
+    'Hinton KD resnet20 -> resnet8x0.5':
+        ('configs/kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'resnet8x0.5',
+         'resnet20'),
 }
 
 
@@ -37,8 +38,9 @@ def bare_steps(arch, teacher_arch, channels_last, n, batch=128):
 
     def net(a):
         bb = MODELS.build(dict(type='CIFARResNet', arch=a, in_channels=1))
+        width = bb(torch.zeros(1, 1, 28, 28))[-1].shape[1]
         return torch.nn.Sequential(bb, torch.nn.Identity()).to(memory_format=fmt), \
-            torch.nn.Linear(64, 10)
+            torch.nn.Linear(width, 10)
 
     bb, fc = net(arch)
     teacher = None
