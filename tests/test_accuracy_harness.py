@@ -40,7 +40,7 @@ def test_smoke_rows_write_results_and_resume(tmp_path):
     assert '| Hinton KD |' in out
     # a second call finds the files and trains nothing
     again = run('--smoke', str(tmp_path), '--rows', 'alone', 'kd', '--seeds', '0')
-    assert '[table] alone seed 0 (' not in again and '| student alone (resnet8) |' in again
+    assert '[table] alone seed 0 (' not in again and "| resnet8 alone (the online rows' " in again
 
 
 def test_plateau_gain_is_the_last_fifth():
