@@ -48,3 +48,40 @@ def test_plateau_gain_is_the_last_fifth():
     import run_table
     curve = list(range(30)) + [50.0] * 2 + [50.1] * 8
     assert round(run_table.plateau_gain(curve), 6) == 0.1
+
+
+def _probe():
+    sys.path.insert(0, osp.join(REPO, 'benchmarks', 'accuracy'))
+    try:
+        import kdcl_probe
+    finally:
+        sys.path.pop(0)
+    return kdcl_probe
+
+
+def test_kdcl_probe_augmentation_is_a_padded_crop_or_its_mirror():
+    import torch
+    import torch.nn.functional as F
+    probe = _probe()
+    x = torch.randn(16, 1, 28, 28)
+    out = probe.augment(x, torch.Generator().manual_seed(0))
+    pad = F.pad(x, (2, 2, 2, 2), value=-72.94 / 90.02)
+    flips = 0
+    for i in range(16):
+        crops = [pad[i, :, dy:dy + 28, dx:dx + 28] for dy in range(5) for dx in range(5)]
+        same = any(torch.equal(c, out[i]) for c in crops)
+        mirrored = any(torch.equal(c.flip(2), out[i]) for c in crops)
+        assert same or mirrored
+        flips += mirrored and not same
+    assert 0 < flips < 16
+
+
+def test_kdcl_probe_minlogit_target_by_hand():
+    import torch
+    probe = _probe()
+    z = [torch.tensor([[1., 3., 0.], [2., 0., 1.]]), torch.tensor([[2., 2.5, 1.], [0., 1., 3.]])]
+    y = torch.tensor([1, 0])
+    # sample 0 (y=1): margins [-2, 0, -3] and [-0.5, 0, -1.5] -> min [-2, 0, -3]
+    # sample 1 (y=0): margins [0, -2, -1] and [0, 1, 3]       -> min [0, -2, -1]
+    expected = torch.tensor([[-2., 0., -3.], [0., -2., -1.]])
+    assert torch.equal(probe.minlogit_target(z, y), expected)
