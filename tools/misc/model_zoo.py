@@ -125,10 +125,12 @@ def dataset_of(stem):
 
 
 def layout_of(stem, cfg):
+    """(processes, batch per process) from the name's NxB; (None, batch) for names without one
+    (mmdet's pattern: the schedule, not the layout, is in the name)."""
     m = re.search(r'_(\d+)xb(\d+)', stem)
     if m:
         return int(m.group(1)), int(m.group(2))
-    return 1, cfg.train_dataloader.batch_size
+    return None, cfg.train_dataloader.batch_size
 
 
 def measured(table):
@@ -172,8 +174,11 @@ def build(family, table):
         cfg = Config.fromfile(path)
         n, b = layout_of(stem, cfg)
         data = dataset_of(stem)
-        meta = {'Training Data': data, 'Batch Size': n * b,
-                'Training Resources': f'{n}x GPU' if n > 1 else '1x GPU or CPU'}
+        if n is None:
+            meta = {'Training Data': data, 'Batch Size per GPU': b}
+        else:
+            meta = {'Training Data': data, 'Batch Size': n * b,
+                    'Training Resources': f'{n}x GPU' if n > 1 else '1x GPU or CPU'}
         epochs = (cfg.get('train_cfg') or {}).get('max_epochs')
         if epochs:
             meta['Epochs'] = epochs
@@ -193,7 +198,7 @@ def build(family, table):
         else:
             ours_txt = 'not run here'
         rows.append(f'| [{stem}](./{osp.relpath(path, osp.join(CONFIGS, family))}) | {data} | '
-                    f'{n}x{b} | {epochs or "—"} | {paper_txt} | {ours_txt} |')
+                    f'{f"{n}x{b}" if n else f"{b} per GPU"} | {epochs or "—"} | {paper_txt} | {ours_txt} |')
     meta = dict(Collections=[collection], Models=models)
     block = '\n'.join(
         ['| config | data | GPUs x batch | epochs | paper: top-1 / ECE (%) | ours: top-1 / '
