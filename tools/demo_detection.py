@@ -95,7 +95,8 @@ def main(argv=None):
     p.add_argument('--det-train', type=positive_int, default=160, help='detection training images')
     p.add_argument('--det-val', type=positive_int, default=60)
     p.add_argument('--det-epochs', type=positive_int, default=8)
-    p.add_argument('--cls-train', type=positive_int, default=1500, help='classification training images')
+    p.add_argument('--cls-train', type=positive_int, default=1500,
+                   help='classification training images')
     p.add_argument('--cls-val', type=positive_int, default=300)
     p.add_argument('--cls-epochs', type=positive_int, default=4)
     p.add_argument('--seed', type=int, default=0)

@@ -93,10 +93,12 @@ def main(argv=None):
     p = ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('checkpoint', type=checkpoint_path, help='trained checkpoint')
     p.add_argument('out', help='where to write the backbone checkpoint')
-    p.add_argument('--student', type=int, metavar='N', help='which student of a KDCL/DML checkpoint')
+    p.add_argument('--student', type=int, metavar='N',
+                   help='which student of a KDCL/DML checkpoint')
     p.add_argument('--prefix', default='backbone.', help="the backbone's key prefix in the "
                    'chosen network (default backbone.)')
-    p.add_argument('--detector-config', type=existing_file, help='check against this detector config\'s backbone')
+    p.add_argument('--detector-config', type=existing_file,
+                   help='check against this detector config\'s backbone')
     p.add_argument('--depth', type=positive_int, help='check against mmdet ResNet of this depth')
     a = p.parse_args(argv)
     kept, dropped, cfg = export_backbone(a.checkpoint, a.out, a.student, a.prefix,

@@ -84,9 +84,11 @@ def run_chain(paths, work_dir, cfg_options=None, first_teacher_ckpt=None):
 
 def main(argv=None):
     p = ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('configs', nargs='+', type=existing_file, help='the stage configs, teacher side first')
+    p.add_argument('configs', nargs='+', type=existing_file,
+                   help='the stage configs, teacher side first')
     p.add_argument('--work-dir', default='work_dirs/takd_chain')
-    p.add_argument('--teacher-ckpt', type=checkpoint_path, help="override stage 1's teacher checkpoint")
+    p.add_argument('--teacher-ckpt', type=checkpoint_path,
+                   help="override stage 1's teacher checkpoint")
     p.add_argument('--cfg-options', nargs='+', action=DictAction,
                    help='applied to every stage')
     args = p.parse_args(argv)

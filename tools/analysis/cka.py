@@ -30,7 +30,8 @@ from mmengine.config import DictAction  # noqa: E402
 import mmkd_plugins  # noqa: E402,F401
 from mmkd_plugins.evaluation.representation import (cka_matrix, collect_features,  # noqa: E402
                                                     load_for_analysis)
-from mmkd_plugins.cli import ArgumentParser, checkpoint_path, existing_file, positive_int, run  # noqa: E402
+from mmkd_plugins.cli import (ArgumentParser, checkpoint_path, existing_file,  # noqa: E402
+                              positive_int, run)
 
 
 def parse_args(argv=None):

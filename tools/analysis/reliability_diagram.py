@@ -21,7 +21,8 @@ import torch  # noqa: E402
 import mmkd_plugins  # noqa: E402,F401
 from mmkd_plugins.evaluation import (aurc_eaurc, expected_calibration_error,  # noqa: E402
                                      negative_log_likelihood)
-from mmkd_plugins.cli import ArgumentParser, checkpoint_path, existing_file, positive_int, run  # noqa: E402
+from mmkd_plugins.cli import (ArgumentParser, checkpoint_path, existing_file,  # noqa: E402
+                              positive_int, run)
 
 
 def load_results(path):
@@ -83,8 +84,10 @@ def plot(probs, labels, out, n_bins=10, title=''):
 
 def main():
     parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('source', type=existing_file, help='results .pkl, or a config with --checkpoint')
-    parser.add_argument('--checkpoint', type=checkpoint_path, help='checkpoint to test when SOURCE is a config')
+    parser.add_argument('source', type=existing_file,
+                        help='results .pkl, or a config with --checkpoint')
+    parser.add_argument('--checkpoint', type=checkpoint_path,
+                        help='checkpoint to test when SOURCE is a config')
     parser.add_argument('--out', default='reliability.png')
     parser.add_argument('--n-bins', type=positive_int, default=10)
     parser.add_argument('--title', default=None)

@@ -1,4 +1,4 @@
-"""Write each config family's ``metafile.yml``, the results block of its README, and ``model-index.yml``.
+"""Write each config family's ``metafile.yml``, its README's results block and ``model-index.yml``.
 
     python tools/misc/model_zoo.py            # rewrite them from configs/ and the committed results
     python tools/misc/model_zoo.py --check    # exit 1 if any of them is out of date (tests, CI)
@@ -42,7 +42,8 @@ FAMILIES = {
         code='https://github.com/yellowtownhz/IE-KD', techniques=['Knowledge Distillation']),
     'kd': dict(
         name='KD', title='Distilling the Knowledge in a Neural Network',
-        paper='https://arxiv.org/abs/1503.02531', code='https://github.com/megvii-research/mdistiller',
+        paper='https://arxiv.org/abs/1503.02531',
+        code='https://github.com/megvii-research/mdistiller',
         techniques=['Knowledge Distillation']),
     'fitnets': dict(
         name='FitNets', title='FitNets: Hints for Thin Deep Nets',
@@ -82,8 +83,8 @@ FAMILIES = {
 }
 
 # The papers' numbers for the settings our configs reproduce (top-1 %, ECE %), with the source.
-# Only what the config files and docs/fidelity.md cite; "—" where the paper reports no such setting
-# or we could not reach it.
+# Only what the config files and docs/fidelity.md cite; "—" where the paper reports no such
+# setting or we could not reach it.
 PAPER = {
     'pskd_preact-resnet18_1xb128_cifar100': ('79.18', '1.77', 'PS-KD paper, error 20.82'),
     'preact-resnet18_1xb128_cifar100': ('75.82', '11.84', 'PS-KD paper, baseline, error 24.18'),
@@ -197,8 +198,9 @@ def build(family, table):
                         f'{"; ".join(m["machine"])}')
         else:
             ours_txt = 'not run here'
+        layout = f'{n}x{b}' if n else f'{b} per GPU'
         rows.append(f'| [{stem}](./{osp.relpath(path, osp.join(CONFIGS, family))}) | {data} | '
-                    f'{f"{n}x{b}" if n else f"{b} per GPU"} | {epochs or "—"} | {paper_txt} | {ours_txt} |')
+                    f'{layout} | {epochs or "—"} | {paper_txt} | {ours_txt} |')
     meta = dict(Collections=[collection], Models=models)
     block = '\n'.join(
         ['| config | data | GPUs x batch | epochs | paper: top-1 / ECE (%) | ours: top-1 / '
