@@ -16,10 +16,10 @@ def add_mim_extension():
     An editable install (``pip install -e .``) links them, so mim always sees the checkout; a
     wheel or sdist build copies them, so the installed package carries its own.
     """
-    editable = any(a in ('develop', 'editable_wheel') for a in sys.argv) or any(
-        'editable' in a for a in sys.argv)
-    if not any(a in ('develop', 'editable_wheel', 'build', 'build_py', 'bdist_wheel', 'sdist',
-                     'install') or 'editable' in a or 'wheel' in a for a in sys.argv):
+    editable = any(a == 'develop' or 'editable' in a for a in sys.argv)
+    building = any(a in ('build', 'build_py', 'sdist', 'install') or 'wheel' in a
+                   for a in sys.argv)
+    if not (editable or building):  # egg_info, dist_info, --version, ...
         return
     mim_root = osp.join(HERE, 'mmkd_plugins', '.mim')
     os.makedirs(mim_root, exist_ok=True)

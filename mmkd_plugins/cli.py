@@ -53,11 +53,12 @@ def positive_int(value):
     return n
 
 
-def run(main, argv=None, prog=None):
-    """Run ``main(argv)`` and turn the errors a user can fix into one line and exit 1."""
-    prog = prog or osp.basename(sys.argv[0])
+def run(main):
+    """Run ``main()`` (arguments from ``sys.argv``) and turn the errors a user can fix into one
+    line and exit 1."""
+    prog = osp.basename(sys.argv[0])
     try:
-        ret = main(argv) if argv is not None else main()
+        ret = main()
     except (ToolError, FileNotFoundError, NotADirectoryError, IsADirectoryError,
             ValueError) as e:
         if os.environ.get('MMKD_TRACEBACK'):

@@ -13,11 +13,8 @@ import pytest
 import yaml
 
 from conftest import CONFIGS, REPO
+from test_datasets import needs_data
 
-needs_data = pytest.mark.skipif(
-    not (osp.exists('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz')
-         or osp.exists('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte')),
-    reason='Fashion-MNIST (Debian package dataset-fashion-mnist) not installed')
 
 FAMILIES = sorted(d for d in os.listdir(CONFIGS)
                   if osp.isdir(osp.join(CONFIGS, d)) and d != '_base_')

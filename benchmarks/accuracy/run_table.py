@@ -414,7 +414,7 @@ def update_model_zoo():
     sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))
     try:
         import model_zoo
-        changed = model_zoo.update()
+        changed = model_zoo.update(table=sys.modules[__name__])
     finally:
         sys.path.pop(0)
     print(f'[table] model zoo: {", ".join(changed) or "up to date"}')

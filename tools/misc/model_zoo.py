@@ -156,11 +156,11 @@ def measured(table):
     return out
 
 
-def build(family, table):
+def build(family, ours):
+    """The family's metafile (a dict) and README results block, ``ours`` from :func:`measured`."""
     from mmengine.config import Config
     info = FAMILIES[family]
     task = info.get('task', 'Image Classification')
-    ours = measured(table)
     collection = dict(
         Name=info['name'],
         Metadata=dict(**{'Training Techniques': info['techniques']}),
@@ -213,11 +213,6 @@ def index_text():
     return yaml.safe_dump({'Import': imports}, sort_keys=False)
 
 
-def render(family, table):
-    meta, block = build(family, table)
-    return yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), block
-
-
 def _readme_with_block(path, block):
     begin, end = '<!-- results:begin -->', '<!-- results:end -->'
     doc = open(path).read() if osp.isfile(path) else ''
@@ -227,20 +222,22 @@ def _readme_with_block(path, block):
     return f'{head}{begin}\n{block}\n{end}{rest.split(end, 1)[1]}'
 
 
-def update(check=False, progress=False):
+def update(check=False, progress=False, table=None):
     """Rewrite (or, with ``check``, compare) every metafile, README block and model-index.yml.
 
+    ``table`` is the loaded ``run_table`` module when the caller is it (else it is loaded here).
     Returns the list of files that were (or would be) changed."""
     from mmengine.utils import ProgressBar
-    table = _run_table()
+    ours = measured(table or _run_table())  # the committed results, read once for all families
     stale = []
     targets = {osp.join(REPO, 'model-index.yml'): index_text()}
     bar = ProgressBar(len(FAMILIES)) if progress else None
     for family in FAMILIES:
         if bar is not None:
             bar.update()
-        meta, block = render(family, table)
-        targets[osp.join(CONFIGS, family, 'metafile.yml')] = meta
+        meta, block = build(family, ours)
+        targets[osp.join(CONFIGS, family, 'metafile.yml')] = yaml.safe_dump(
+            meta, sort_keys=False, allow_unicode=True)
         readme = osp.join(CONFIGS, family, 'README.md')
         targets[readme] = _readme_with_block(readme, block)
     for path, text in targets.items():
