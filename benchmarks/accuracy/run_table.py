@@ -107,7 +107,9 @@ def git_commit():
 
 
 def machine():
-    return f'{platform.node()}: {os.cpu_count()} CPU cores, no GPU, torch threads 2'
+    import torch
+    return (f'{platform.node()}: {os.cpu_count()} CPU cores, no GPU, '
+            f'torch threads {torch.get_num_threads()}')
 
 
 # -- one run ---------------------------------------------------------------------------------
