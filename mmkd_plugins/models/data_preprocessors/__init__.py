@@ -1,0 +1,3 @@
+from .batch_crop_flip import BatchCropFlipDataPreprocessor
+
+__all__ = ['BatchCropFlipDataPreprocessor']
