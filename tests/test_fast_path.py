@@ -89,21 +89,25 @@ def test_batch_crop_flip_gives_the_per_image_pipelines_inputs_bit_for_bit(transf
     rng = np.random.default_rng(0)
     shape = (28, 28) if channels == 1 else (28, 28, 3)
     images = [rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(64)]
+    labels = [int(v) for v in rng.integers(0, 10, 64)]
     norm = dict(mean=[72.94] * channels, std=[90.02] * channels, to_rgb=False)
 
     np.random.seed(123)
     pipeline = Compose([TRANSFORMS.build(t) for t in [*transforms, dict(type='PackInputs')]])
-    ref_batch = pseudo_collate([pipeline(dict(img=im.copy(), img_shape=im.shape[:2], sample_idx=i))
+    ref_batch = pseudo_collate([pipeline(dict(img=im.copy(), img_shape=im.shape[:2], sample_idx=i, gt_label=labels[i]))
                                 for i, im in enumerate(images)])
     ref = ClsDataPreprocessor(**norm)(ref_batch, True)['inputs']
 
     np.random.seed(123)
     pack = TRANSFORMS.build(dict(type='PackInputs'))
-    batch = pseudo_collate([pack(dict(img=im.copy(), img_shape=im.shape[:2], sample_idx=i)) for i, im in enumerate(images)])
+    batch = pseudo_collate([pack(dict(img=im.copy(), img_shape=im.shape[:2], sample_idx=i, gt_label=labels[i])) for i, im in enumerate(images)])
     pre = BatchCropFlipDataPreprocessor(batch_transforms=transforms, **norm)
     out = pre(batch, True)
     assert out['inputs'].shape == ref.shape
     assert torch.equal(out['inputs'], ref)
+    ref_samples = ClsDataPreprocessor(**norm)(ref_batch, True)['data_samples']
+    assert [int(s.gt_label) for s in out['data_samples']] == \
+        [int(s.gt_label) for s in ref_samples] == labels
     assert not torch.equal(out['inputs'], pre(batch, False)['inputs'][..., :ref.shape[-2], :ref.shape[-1]])
     # the same random stream consumed: the next draw agrees as well
     np.random.seed(123)

@@ -5,7 +5,7 @@ img/s >= 0.9 x best bare img/s, for the plain student and for a Hinton-KD step.
 
 Bare variants per network: NCHW eager and channels-last eager; the best is the reference.
 
-    python benchmarks/speed/bench_speed.py [--iters 20] [--threads 2]
+    python benchmarks/speed/bench_speed.py [--iters 30] [--rounds 3] [--threads 2]
 """
 import argparse
 import os.path as osp
@@ -84,27 +84,29 @@ def runner_steps(config, n, tmp):
     runner = Runner.from_cfg(cfg)
     runner.train()
     # IterTimerHook: wall time between iterations, data loading included
-    return runner.message_hub.get_scalar('train/time').data[0][3:]
+    return list(runner.message_hub.get_scalar('train/time').data[0][3:])
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--iters', type=int, default=20)
+    p.add_argument('--iters', type=int, default=30, help='timed steps per measurement')
+    p.add_argument('--rounds', type=int, default=3,
+                   help='bare NCHW, bare channels-last and runner measured in turn, this often')
     p.add_argument('--threads', type=int, default=2)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     import mmkd_plugins  # noqa: F401
-    print(f'batch 128, {args.threads} threads, median of {args.iters} steps; img/s')
+    print(f'batch 128, {args.threads} threads, median of {args.rounds} x {args.iters} steps '
+          'each; img/s')
     print('| case | bare NCHW | bare channels-last | runner (protocol config) | '
           'runner / best bare | target >= 0.9 |')
     print('| --- | --- | --- | --- | --- | --- |')
     for name, (config, arch, teacher) in CASES.items():
-        bare = {False: [], True: []}
-        for cl in (False, True):
-            bare[cl] += bare_steps(arch, teacher, cl, args.iters)
-        run = runner_steps(config, args.iters, tempfile.mkdtemp(prefix='bench_speed_'))
-        for cl in (False, True):  # after the runner as well: same machine state on average
-            bare[cl] += bare_steps(arch, teacher, cl, args.iters)
+        bare, run = {False: [], True: []}, []
+        for _ in range(args.rounds):  # interleaved: the same machine state on average
+            for cl in (False, True):
+                bare[cl] += bare_steps(arch, teacher, cl, args.iters)
+            run.extend(runner_steps(config, args.iters, tempfile.mkdtemp(prefix='bench_speed_')))
         ips = {k: 128 / statistics.median(v) for k, v in bare.items()}
         r = 128 / statistics.median(run)
         best = max(ips.values())

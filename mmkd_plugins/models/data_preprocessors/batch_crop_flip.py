@@ -165,4 +165,11 @@ class BatchCropFlipDataPreprocessor(ClsDataPreprocessor):
             if shape != tuple(inputs.shape[-2:]) and data.get('data_samples') is not None:
                 for sample in data['data_samples']:
                     sample.set_metainfo(dict(img_shape=shape))
+        if (self.device.type == 'cpu' and self.batch_augments is None and not self.to_onehot
+                and data.get('data_samples')):
+            # ClsDataPreprocessor concatenates the labels, moves them to the device and sets
+            # them on every sample again; on the CPU with nothing to add (no batch augments, no
+            # one-hot scores) that gives back the labels PackInputs set: skip it (~2 ms a batch)
+            out = super().forward(dict(data, data_samples=None), training)
+            return dict(out, data_samples=data['data_samples'])
         return super().forward(data, training)
