@@ -49,8 +49,10 @@ def make_cfg(rel, work_dir, ckpt_dir):
                                         max_keep_ckpts=-1, save_last=False)
     cfg.train_cfg.val_interval = 100  # no validation: only training is compared
     assert cfg.default_hooks.rng_state.type == 'RNGStateHook'
-    names = [t.type for t in cfg.train_dataloader.dataset.pipeline]
-    assert 'RandomFlip' in str(cfg.train_dataloader.dataset.pipeline), names  # random aug on
+    # random augmentation on: in the pipeline, or on the batch (BatchCropFlipDataPreprocessor)
+    pre = cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor') or {}
+    assert 'RandomFlip' in str(cfg.train_dataloader.dataset.pipeline) + \
+        str(pre.get('batch_transforms')), cfg.train_dataloader.dataset.pipeline
     if 'kdcl' in rel and 'general' in rel:
         hook = cfg.custom_hooks[0]
         hook.heldout_dataloader.dataset.indices = list(range(100, 132))
