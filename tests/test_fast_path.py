@@ -79,6 +79,7 @@ FLIP = dict(type='RandomFlip', prob=0.5, direction='horizontal')
     [CROP, FLIP],  # the protocol's
     [FLIP, CROP],  # the other draw order
     [dict(CROP, padding=4), dict(FLIP, direction=['horizontal', 'vertical'], prob=[0.3, 0.3])],
+    [dict(FLIP, direction=['vertical', 'horizontal'], prob=[0.4, 0.4]), dict(CROP, padding=3)],
     [dict(CROP, crop_size=20, padding=None)],  # a smaller crop, no padding
     [dict(FLIP, prob=1.0, direction='vertical')],
 ])
