@@ -167,6 +167,9 @@ def test_pskd_memory_of_two_processes_equals_one_process(tmp_path):
         cfg = tiny(FAMILIES['pskd-memory'], work, 'pskd-memory')
         cfg.train_dataloader.batch_size = batch
         cfg.train_dataloader.dataset.pipeline = [dict(type='PackInputs')]
+        for pre in (cfg.get('data_preprocessor'), cfg.model.get('data_preprocessor')):
+            if pre and pre.pop('batch_transforms', None):  # the protocol's batch crop/flip: off
+                pre.type = 'mmpretrain.ClsDataPreprocessor'
         cfg.model.architecture.backbone.norm_eval = True
         cfg.optim_wrapper.optimizer.lr = 1e-3  # without BN normalisation lr 0.1 diverges
         return cfg

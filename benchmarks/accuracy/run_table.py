@@ -360,9 +360,11 @@ def plateau_gain(curve):
 def report():
     res = load_results()
     lines = ['| method | seeds | top-1 (%) | Δ top-1 vs baseline (paired) | ECE (%) | '
-             'Δ ECE (paired) | NLL | last-20 % gain (pt) | train time / student alone |',
+             'Δ ECE (paired) | NLL | last-20 % gain (pt) | train time / resnet8 alone (seed 0) |',
              '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
-    alone_s = [r['train_s'] for r in res.get('alone', {}).values()]
+    # seed 0 against resnet8 alone's seed 0, when both ran on the same machine string (cores,
+    # torch threads): table streams may run side by side with 1 thread each
+    alone0 = res.get('alone', {}).get(0)
     for key, (label, _, kind, base, core) in ROWS.items():
         runs = res.get(key)
         if not runs:
@@ -386,8 +388,9 @@ def report():
             ens = [runs[s]['metrics'].get('kdcl/ensemble/top1') for s in seeds]
             if None not in s1 + ens:
                 name += f'; student 1 {_ms(s1)}; ensemble {_ms(ens)}'
-        rel = (f'{statistics.mean(r["train_s"] for r in runs.values()) / statistics.mean(alone_s):.2f}'
-               if alone_s else 'n/a')
+        rel = 'n/a'
+        if alone0 and 0 in runs and runs[0]['protocol']['machine'] == alone0['protocol']['machine']:
+            rel = f'{runs[0]["train_s"] / alone0["train_s"]:.2f}'
         lines.append(f'| {name} | {len(seeds)} ({",".join(map(str, seeds))}) | {_ms(top1)} | '
                      f'{_ms(dtop) if dtop else "—"} | {_ms(ece)} | {_ms(dece) if dece else "—"} | '
                      f'{_ms(nll)} | {max(gains):.2f} (max) | {rel} |')
