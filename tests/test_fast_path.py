@@ -37,7 +37,7 @@ class LossRecorder(Hook):
 def _per_image_pipeline(cfg):
     """The protocol's data path before the batch crop/flip: RandomCrop -> RandomFlip -> PackInputs
     per image, mmpretrain's ClsDataPreprocessor."""
-    pre = cfg.data_preprocessor if 'data_preprocessor' not in cfg.model else cfg.model.data_preprocessor
+    pre = cfg.model.get('data_preprocessor') or cfg.data_preprocessor
     if pre.get('type') != 'BatchCropFlipDataPreprocessor':
         return
     transforms = pre.pop('batch_transforms')
@@ -93,15 +93,18 @@ def test_batch_crop_flip_gives_the_per_image_pipelines_inputs_bit_for_bit(transf
     labels = [int(v) for v in rng.integers(0, 10, 64)]
     norm = dict(mean=[72.94] * channels, std=[90.02] * channels, to_rgb=False)
 
+    def items():
+        return [dict(img=im.copy(), img_shape=im.shape[:2], sample_idx=i, gt_label=labels[i])
+                for i, im in enumerate(images)]
+
     np.random.seed(123)
     pipeline = Compose([TRANSFORMS.build(t) for t in [*transforms, dict(type='PackInputs')]])
-    ref_batch = pseudo_collate([pipeline(dict(img=im.copy(), img_shape=im.shape[:2], sample_idx=i, gt_label=labels[i]))
-                                for i, im in enumerate(images)])
+    ref_batch = pseudo_collate([pipeline(item) for item in items()])
     ref = ClsDataPreprocessor(**norm)(ref_batch, True)['inputs']
 
     np.random.seed(123)
     pack = TRANSFORMS.build(dict(type='PackInputs'))
-    batch = pseudo_collate([pack(dict(img=im.copy(), img_shape=im.shape[:2], sample_idx=i, gt_label=labels[i])) for i, im in enumerate(images)])
+    batch = pseudo_collate([pack(item) for item in items()])
     pre = BatchCropFlipDataPreprocessor(batch_transforms=transforms, **norm)
     out = pre(batch, True)
     assert out['inputs'].shape == ref.shape
@@ -109,7 +112,8 @@ def test_batch_crop_flip_gives_the_per_image_pipelines_inputs_bit_for_bit(transf
     ref_samples = ClsDataPreprocessor(**norm)(ref_batch, True)['data_samples']
     assert [int(s.gt_label) for s in out['data_samples']] == \
         [int(s.gt_label) for s in ref_samples] == labels
-    assert not torch.equal(out['inputs'], pre(batch, False)['inputs'][..., :ref.shape[-2], :ref.shape[-1]])
+    unaugmented = pre(batch, False)['inputs'][..., :ref.shape[-2], :ref.shape[-1]]
+    assert not torch.equal(out['inputs'], unaugmented)  # the transforms did something
     # the same random stream consumed: the next draw agrees as well
     np.random.seed(123)
     for im in images:
