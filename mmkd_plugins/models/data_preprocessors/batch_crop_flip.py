@@ -16,7 +16,7 @@ process instead of the workers: the same distribution, another stream.
 What is not reproduced: the per-sample metainfo keys ``flip`` / ``flip_direction`` (no
 classification model reads them); ``img_shape`` is updated when the crop changes the size.
 """
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import numpy as np
 import torch
@@ -100,23 +100,21 @@ class BatchCropFlipDataPreprocessor(ClsDataPreprocessor):
                 _check_flip(cfg)
                 self.flip = TRANSFORMS.build(dict(cfg))
             self._order.append(kind)
-        self._stub: Optional[np.ndarray] = None
 
     # -- the random parameters, drawn as the per-sample pipeline draws them ----------------
     def _draw(self, n: int, height: int, width: int):
         pad = (self.crop.padding or 0) if self.crop is not None else 0
-        if self._stub is None or self._stub.shape != (height + 2 * pad, width + 2 * pad):
-            # rand_crop_params reads only the padded image's shape
-            self._stub = np.empty((height + 2 * pad, width + 2 * pad), np.uint8)
-        crops, flips = [], []
+        padded = np.empty((height + 2 * pad, width + 2 * pad), np.uint8)  # only its shape is read
         # bound once per batch: mmcv's cache_randomness copies itself on every attribute access
-        draw = dict(RandomCrop=(crops.append, self.crop and self.crop.rand_crop_params,
-                                (self._stub, )),
-                    RandomFlip=(flips.append, self.flip and self.flip._choose_direction, ()))
-        steps = [draw[kind] for kind in self._order]
+        crop_params = self.crop.rand_crop_params if self.crop is not None else None
+        choose_direction = self.flip._choose_direction if self.flip is not None else None
+        crops, flips = [], []
         for _ in range(n):
-            for append, fn, args in steps:
-                append(fn(*args))
+            for kind in self._order:
+                if kind == 'RandomCrop':
+                    crops.append(crop_params(padded))
+                else:
+                    flips.append(choose_direction())
         return pad, crops, flips
 
     def batch_crop_flip(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -127,11 +125,8 @@ class BatchCropFlipDataPreprocessor(ClsDataPreprocessor):
         if pad:
             inputs = F.pad(inputs, (pad, pad, pad, pad), value=0)
         pad_h, pad_w = inputs.shape[-2:]
-        if crops:
+        if crops:  # one padded size and one crop_size: every image gets the same target size
             _, _, out_h, out_w = crops[0]
-            if any(c[2:] != (out_h, out_w) for c in crops):  # only when images differ in size
-                raise ValueError('batch_transforms RandomCrop: every image of a batch must be '
-                                 'cropped to one size')
             top, left = torch.tensor([c[:2] for c in crops]).view(n, 2, 1).unbind(1)
         else:
             out_h, out_w = height, width
