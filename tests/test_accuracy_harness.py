@@ -53,13 +53,13 @@ def test_plateau_gain_is_the_last_fifth():
 def _probe():
     sys.path.insert(0, osp.join(REPO, 'benchmarks', 'accuracy'))
     try:
-        import kdcl_probe
+        import probe
     finally:
         sys.path.pop(0)
-    return kdcl_probe
+    return probe
 
 
-def test_kdcl_probe_augmentation_is_a_padded_crop_or_its_mirror():
+def test_probe_augmentation_is_a_padded_crop_or_its_mirror():
     import torch
     import torch.nn.functional as F
     probe = _probe()
@@ -85,3 +85,33 @@ def test_kdcl_probe_minlogit_target_by_hand():
     # sample 1 (y=0): margins [0, -2, -1] and [0, 1, 3]       -> min [0, -2, -1]
     expected = torch.tensor([[-2., 0., -3.], [0., -2., -1.]])
     assert torch.equal(probe.minlogit_target(z, y), expected)
+
+
+def test_probe_pskd_target_by_hand():
+    import torch
+    probe = _probe()
+    y = torch.tensor([2, 0])
+    memory = torch.tensor([[0.1, 0.2, 0.7], [0.5, 0.5, 0.0]])
+    # alpha_t = 0.25: 0.75 onehot + 0.25 memory
+    expected = torch.tensor([[0.025, 0.05, 0.925], [0.875, 0.125, 0.0]])
+    got = probe.pskd_target(y, memory, 0.25, num_classes=3)
+    assert torch.allclose(got, expected) and torch.allclose(got.sum(1), torch.ones(2))
+
+
+def test_probe_aurc_by_hand():
+    import math
+
+    import torch
+    probe = _probe()
+    y = torch.tensor([0, 0, 0, 0])
+    # confidences 0.9, 0.8, 0.7, 0.6; the 0.8 one wrong (predicts class 1)
+    probs = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.6, 0.4]])
+    # risks at coverage 1..4: 0, 1/2, 1/3, 1/4 -> AURC = (0 + 1/2 + 1/3 + 1/4) / 4
+    a = (0 + 1 / 2 + 1 / 3 + 1 / 4) / 4
+    r = 0.25
+    got_a, got_e = probe.aurc(probs, y)
+    assert math.isclose(got_a, 1e3 * a, rel_tol=1e-9)
+    assert math.isclose(got_e, 1e3 * (a - (r + (1 - r) * math.log(1 - r))), rel_tol=1e-9)
+    # every error ranked last: the excess is that of the finite ranking only (small, >= 0)
+    best = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.4, 0.6]])
+    assert probe.aurc(best, y)[0] < got_a

@@ -1,28 +1,37 @@
-"""KDCL diagnostic: the same two-student experiment in a bare torch loop with its own loss code.
+"""Diagnostics: methods whose paper direction failed, re-implemented in a bare torch loop.
 
 The accuracy table found KDCL-MinLogit's and KDCL-Linear's students *below* the network trained
-alone. This script asks whether that is our implementation (mmrazor ``KDCL`` through mmengine) or
-the method in this regime: it re-implements, independently of ``mmkd_plugins`` (own data reading,
-own augmentation, own ensemble and loss; only the resnet8 architecture is built from the
-registry), two resnet8 students on the protocol's data and schedule:
+alone, and PS-KD's top-1 slightly below resnet20 alone. This script asks whether that is our
+implementation (mmrazor algorithms through mmengine) or the method in this regime: it
+re-implements the experiments independently of ``mmkd_plugins`` (own data reading, own
+augmentation, own targets, losses and metrics; only the CIFAR ResNet architecture is built from
+the registry) on the protocol's data and schedule:
 
-* ``control``: ``kd_weight = 0`` (two independent students; their mean-softmax ensemble);
-* ``minlogit``: ``z_t[c] = min_i (z_i[c] - z_i[y])`` (Eq. 3 of the paper), target
-  ``softmax(z_t / T)`` detached, ``L_i = CE(z_i, y) + lambda T^2 KL(target || softmax(z_i / T))``.
+* KDCL, two resnet8 students: ``control`` (``kd_weight = 0``: two independent students; their
+  mean-softmax ensemble) and ``minlogit``: ``z_t[c] = min_i (z_i[c] - z_i[y])`` (Eq. 3 of the
+  paper), target ``softmax(z_t / T)`` detached, ``L_i = CE(z_i, y) + lambda T^2 KL(target ||
+  softmax(z_i / T))``;
+* PS-KD, one resnet20: ``pskd_control`` (plain cross-entropy) and ``pskd``: target
+  ``(1 - alpha_t) onehot(y) + alpha_t p_{t-1}(x)`` with ``alpha_t = alpha_T (t + 1) / T`` and
+  ``p_{t-1}(x)`` the softmax this image got in its training step of the previous epoch (a
+  per-image memory; one-hot in the first epoch), loss ``-sum target log softmax(z)`` (the paper's
+  Eq. and the official code's ``main.py``).
 
-Same protocol as the table: first 5,000 Fashion-MNIST training images, full test set, per-student
-random crop (pad 2) + horizontal flip, SGD Nesterov lr 0.1 momentum 0.9 wd 5e-4, batch 128,
-40 epochs, lr x0.1 at 20 and 30. Diagnostic, not tuning: results go to
-``benchmarks/accuracy/results/diagnostics/kdcl_probe_<variant>_seed<k>.json`` and are reported as
-such; nothing in a config is chosen from them.
+Same protocol as the table: first 5,000 Fashion-MNIST training images, full test set, random crop
+(pad 2) + horizontal flip per image (per student), SGD Nesterov lr 0.1 momentum 0.9 wd 5e-4,
+batch 128, 40 epochs, lr x0.1 at 20 and 30. Diagnostic, not tuning: results go to
+``benchmarks/accuracy/results/diagnostics/{kdcl,pskd}_probe_<variant>_seed<k>.json`` and are
+reported as such; nothing in a config is chosen from them.
 
-    python benchmarks/accuracy/kdcl_probe.py --variants control minlogit --seed 0
-    python benchmarks/accuracy/kdcl_probe.py --variants minlogit --temperature 1 --kd-weight 1
+    python benchmarks/accuracy/probe.py --variants control minlogit --seed 0
+    python benchmarks/accuracy/probe.py --variants minlogit --temperature 1 --kd-weight 1
+    python benchmarks/accuracy/probe.py --variants pskd_control pskd --threads 1
 """
 import argparse
 import datetime
 import gzip
 import json
+import math
 import os
 import os.path as osp
 import platform
@@ -78,11 +87,11 @@ def augment(x, gen):
     return out
 
 
-def build_resnet8():
+def build_net(arch):
     import mmkd_plugins  # noqa: F401  (registers CIFARResNet; the architecture only)
     from mmpretrain.registry import MODELS
     net = MODELS.build(dict(
-        type='ImageClassifier', backbone=dict(type='CIFARResNet', arch='resnet8', in_channels=1),
+        type='ImageClassifier', backbone=dict(type='CIFARResNet', arch=arch, in_channels=1),
         neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=10, in_channels=64)))
     net.init_weights()
@@ -97,6 +106,28 @@ def minlogit_target(zs, y):
     """Eq. 3: per class, the smallest margin z_i[c] - z_i[y] over the students."""
     margins = torch.stack([z - z.gather(1, y[:, None]) for z in zs])
     return margins.min(0).values
+
+
+def pskd_target(y, memory_rows, alpha_t, num_classes=10):
+    """PS-KD's target: ``(1 - alpha_t) onehot(y) + alpha_t p_{t-1}(x)``."""
+    onehot = F.one_hot(y, num_classes).float()
+    return (1 - alpha_t) * onehot + alpha_t * memory_rows
+
+
+def aurc(probs, y):
+    """Area under the risk-coverage curve (x1e3) and its excess over the best ranking (E-AURC).
+
+    Predictions sorted by confidence, most confident first; the risk at coverage k/n is the error
+    rate of the first k; AURC is their mean. The best ranking puts every error last; with error
+    rate r its AURC is r + (1 - r) ln(1 - r) in the continuous limit (Geifman et al., ICLR 2019).
+    """
+    conf, pred = probs.max(1)
+    err = (pred != y).double()[conf.argsort(descending=True)]
+    risks = err.cumsum(0) / torch.arange(1, len(err) + 1, dtype=torch.double)
+    a = risks.mean().item()
+    r = err.mean().item()
+    best = r + (1 - r) * math.log(1 - r) if 0 < r < 1 else 0.0
+    return 1e3 * a, 1e3 * (a - best)
 
 
 def ece(probs, y, bins=10):
@@ -124,21 +155,27 @@ def evaluate(nets, x, y):
     out['ensemble/top1'] = 100 * (ens.argmax(1) == y).float().mean().item()
     out['student0/ECE'] = ece(probs[0], y)
     out['ensemble/ECE'] = ece(ens, y)
+    out['student0/NLL'] = F.nll_loss(probs[0].clamp_min(1e-12).log(), y).item()
+    out['student0/AURC'], out['student0/E-AURC'] = aurc(probs[0], y)
     return out
 
 
-def run(variant, seed, temperature, kd_weight, epochs=40):
+def run(variant, seed, temperature, kd_weight, alpha_T, epochs=40):
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     x, y, xt, yt = load()
-    nets = [build_resnet8().to(memory_format=torch.channels_last) for _ in range(2)]
+    pskd = variant.startswith('pskd')
+    arch, n_nets = ('resnet20', 1) if pskd else ('resnet8', 2)
+    nets = [build_net(arch).to(memory_format=torch.channels_last) for _ in range(n_nets)]
+    memory = torch.zeros(len(x), 10) if pskd else None  # PS-KD: p_{t-1}(x) per image
     params = [p for n in nets for p in n.parameters()]
     opt = torch.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, [20, 30], 0.1)
-    lam = 0.0 if variant == 'control' else kd_weight
+    lam = 0.0 if variant in ('control', 'pskd_control') else kd_weight
     t_ = temperature
     curve, t0 = [], time.perf_counter()
     for epoch in range(epochs):
+        alpha_t = alpha_T * (epoch + 1) / epochs if variant == 'pskd' else 0.0
         perm = torch.randperm(len(x), generator=gen)
         for b in range(0, len(x), 128):
             idx = perm[b:b + 128]
@@ -146,12 +183,18 @@ def run(variant, seed, temperature, kd_weight, epochs=40):
             zs = [logits(net, augment(x[idx], gen).contiguous(memory_format=torch.channels_last))
                   for net in nets]
             loss = 0.0
-            target = F.softmax(minlogit_target([z.detach() for z in zs], yb) / t_, 1)
-            for z in zs:
-                loss = loss + F.cross_entropy(z, yb)
-                if lam:
-                    kl = F.kl_div(F.log_softmax(z / t_, 1), target, reduction='batchmean')
-                    loss = loss + lam * t_ * t_ * kl
+            if pskd:  # the first epoch's memory is the one-hot label (alpha_t has no effect)
+                rows = memory[idx] if epoch else F.one_hot(yb, 10).float()
+                target = pskd_target(yb, rows, alpha_t)
+                loss = -(target * F.log_softmax(zs[0], 1)).sum(1).mean()
+                memory[idx] = F.softmax(zs[0].detach(), 1)
+            else:
+                target = F.softmax(minlogit_target([z.detach() for z in zs], yb) / t_, 1)
+                for z in zs:
+                    loss = loss + F.cross_entropy(z, yb)
+                    if lam:
+                        kl = F.kl_div(F.log_softmax(z / t_, 1), target, reduction='batchmean')
+                        loss = loss + lam * t_ * t_ * kl
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -160,7 +203,8 @@ def run(variant, seed, temperature, kd_weight, epochs=40):
         curve.append(round(m['student0/top1'], 2))
         print(f'[probe {variant}] epoch {epoch + 1}: {m}', flush=True)
     train_m = evaluate(nets, x[:1000], y[:1000])
-    return dict(variant=variant, seed=seed, temperature=t_, kd_weight=lam,
+    return dict(variant=variant, seed=seed, arch=arch,
+                **(dict(alpha_T=alpha_T) if pskd else dict(temperature=t_, kd_weight=lam)),
                 metrics=evaluate(nets, xt, yt), train_top1_1000=train_m, curve=curve,
                 train_s=round(time.perf_counter() - t0, 1),
                 protocol=dict(n_train=len(x), epochs=epochs, batch_size=128,
@@ -171,21 +215,28 @@ def run(variant, seed, temperature, kd_weight, epochs=40):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--variants', nargs='+', choices=['control', 'minlogit'],
+    p.add_argument('--variants', nargs='+',
+                   choices=['control', 'minlogit', 'pskd_control', 'pskd'],
                    default=['control', 'minlogit'])
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--temperature', type=float, default=2.0)
     p.add_argument('--kd-weight', type=float, default=1.0)
+    p.add_argument('--alpha-T', type=float, default=0.8, help='PS-KD (the official default)')
+    p.add_argument('--threads', type=int, default=2, help='torch threads')
     a = p.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(a.threads)
     os.makedirs(OUT, exist_ok=True)
     for v in a.variants:
-        tag = v if v == 'control' else f'{v}_T{a.temperature:g}_w{a.kd_weight:g}'
-        out = osp.join(OUT, f'kdcl_probe_{tag}_seed{a.seed}.json')
+        if v.startswith('pskd'):
+            tag = 'control' if v == 'pskd_control' else f'alphaT{a.alpha_T:g}'
+            out = osp.join(OUT, f'pskd_probe_{tag}_seed{a.seed}.json')
+        else:
+            tag = v if v == 'control' else f'{v}_T{a.temperature:g}_w{a.kd_weight:g}'
+            out = osp.join(OUT, f'kdcl_probe_{tag}_seed{a.seed}.json')
         if osp.isfile(out):
             print(f'[probe] {out} exists, skipped')
             continue
-        res = run(v, a.seed, a.temperature, a.kd_weight)
+        res = run(v, a.seed, a.temperature, a.kd_weight, a.alpha_T)
         with open(out, 'w') as f:
             json.dump(res, f, indent=1)
         print(f'[probe] {tag}: {res["metrics"]} -> {out}', flush=True)
