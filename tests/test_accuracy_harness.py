@@ -115,3 +115,48 @@ def test_probe_aurc_by_hand():
     # every error ranked last: the excess is that of the finite ranking only (small, >= 0)
     best = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.4, 0.6]])
     assert probe.aurc(best, y)[0] < got_a
+
+
+def test_probe_dml_step_updates_the_networks_in_turn():
+    """Network 2 learns from network 1's prediction *after* network 1's update (Algorithm 1)."""
+    import copy
+
+    import torch
+    import torch.nn.functional as F
+    probe = _probe()
+    torch.manual_seed(0)
+    nets = [probe.build_net('resnet8') for _ in range(2)]
+    view, y = torch.randn(4, 1, 28, 28), torch.tensor([0, 1, 2, 3])
+
+    def sgd(ns):
+        return [torch.optim.SGD(n.parameters(), lr=0.1) for n in ns]
+
+    def kl(z, peer):
+        return F.kl_div(F.log_softmax(z, 1), F.softmax(peer, 1), reduction='batchmean')
+
+    got = copy.deepcopy(nets)
+    probe.dml_step(got, sgd(got), view, y, temperature=1.0, kd_weight=1.0)
+    # by hand: net 0 against net 1, then net 1 against the updated net 0
+    ref = copy.deepcopy(nets)
+    opts = sgd(ref)
+    for i, j in ((0, 1), (1, 0)):
+        z = probe.logits(ref[i], view)
+        with torch.no_grad():
+            peer = probe.logits(ref[j], view)
+        opts[i].zero_grad()
+        (F.cross_entropy(z, y) + kl(z, peer)).backward()
+        opts[i].step()
+    for a, b in zip(got, ref):
+        for pa, pb in zip(a.parameters(), b.parameters()):
+            assert torch.allclose(pa, pb, atol=1e-6)
+    # net 1 against net 0's prediction *before* its update (a joint update) ends elsewhere
+    joint = copy.deepcopy(nets[1])
+    opt = sgd([joint])[0]
+    z = probe.logits(joint, view)
+    with torch.no_grad():
+        peer = probe.logits(copy.deepcopy(nets[0]), view)
+    opt.zero_grad()
+    (F.cross_entropy(z, y) + kl(z, peer)).backward()
+    opt.step()
+    assert not all(torch.allclose(pa, pb, atol=1e-6)
+                   for pa, pb in zip(joint.parameters(), got[1].parameters()))

@@ -1,7 +1,7 @@
 """Diagnostics: methods whose paper direction failed, re-implemented in a bare torch loop.
 
-The accuracy table found KDCL-MinLogit's and KDCL-Linear's students *below* the network trained
-alone, and PS-KD's top-1 slightly below resnet20 alone. This script asks whether that is our
+The accuracy table found KDCL-MinLogit's, KDCL-Linear's and DML's students *below* the network
+trained alone, and PS-KD's top-1 slightly below resnet20 alone. This script asks whether that is our
 implementation (mmrazor algorithms through mmengine) or the method in this regime: it
 re-implements the experiments independently of ``mmkd_plugins`` (own data reading, own
 augmentation, own targets, losses and metrics; only the CIFAR ResNet architecture is built from
@@ -11,6 +11,9 @@ the registry) on the protocol's data and schedule:
   mean-softmax ensemble) and ``minlogit``: ``z_t[c] = min_i (z_i[c] - z_i[y])`` (Eq. 3 of the
   paper), target ``softmax(z_t / T)`` detached, ``L_i = CE(z_i, y) + lambda T^2 KL(target ||
   softmax(z_i / T))``;
+* DML, two networks (``--arch``, default resnet8): ``dml``: the paper's Algorithm 1 on one shared
+  view per batch, network 1 then network 2, each by ``CE + T^2 KL(p_peer || p_i)`` (T = 1)
+  against the peer's prediction after the earlier update (``dml_step``);
 * PS-KD, one resnet20: ``pskd_control`` (plain cross-entropy) and ``pskd``: target
   ``(1 - alpha_t) onehot(y) + alpha_t p_{t-1}(x)`` with ``alpha_t = alpha_T (t + 1) / T`` and
   ``p_{t-1}(x)`` the softmax this image got in its training step of the previous epoch (a
@@ -18,14 +21,15 @@ the registry) on the protocol's data and schedule:
   Eq. and the official code's ``main.py``).
 
 Same protocol as the table: first 5,000 Fashion-MNIST training images, full test set, random crop
-(pad 2) + horizontal flip per image (per student), SGD Nesterov lr 0.1 momentum 0.9 wd 5e-4,
+(pad 2) + horizontal flip per image (per student for KDCL, shared for DML), SGD Nesterov lr 0.1 momentum 0.9 wd 5e-4,
 batch 128, 40 epochs, lr x0.1 at 20 and 30. Diagnostic, not tuning: results go to
-``benchmarks/accuracy/results/diagnostics/{kdcl,pskd}_probe_<variant>_seed<k>.json`` and are
+``benchmarks/accuracy/results/diagnostics/{kdcl,dml,pskd}_probe_<variant>_seed<k>.json`` and are
 reported as such; nothing in a config is chosen from them.
 
     python benchmarks/accuracy/probe.py --variants control minlogit --seed 0
     python benchmarks/accuracy/probe.py --variants minlogit --temperature 1 --kd-weight 1
     python benchmarks/accuracy/probe.py --variants pskd_control pskd --threads 1
+    python benchmarks/accuracy/probe.py --variants dml --arch resnet20 --threads 1
 """
 import argparse
 import datetime
@@ -160,17 +164,36 @@ def evaluate(nets, x, y):
     return out
 
 
-def run(variant, seed, temperature, kd_weight, alpha_T, epochs=40):
+def dml_step(nets, opts, view, y, temperature, kd_weight):
+    """DML's Algorithm 1 (Zhang et al., CVPR 2018): the networks updated one after the other on
+    one shared view, each by CE + T^2 KL(p_peer || p_i) against the peers' current predictions
+    (computed without gradient, after the earlier networks' updates; BN in training mode)."""
+    t_ = temperature
+    for i, (net, opt) in enumerate(zip(nets, opts)):
+        z = logits(net, view)
+        with torch.no_grad():
+            peers = [logits(p, view) for j, p in enumerate(nets) if j != i]
+        log_q = F.log_softmax(z / t_, 1)
+        kl = sum(F.kl_div(log_q, F.softmax(zp / t_, 1), reduction='batchmean') for zp in peers)
+        loss = F.cross_entropy(z, y) + kd_weight * t_ * t_ * kl / len(peers)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def run(variant, seed, temperature, kd_weight, alpha_T, arch=None, epochs=40):
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     x, y, xt, yt = load()
-    pskd = variant.startswith('pskd')
-    arch, n_nets = ('resnet20', 1) if pskd else ('resnet8', 2)
-    nets = [build_net(arch).to(memory_format=torch.channels_last) for _ in range(n_nets)]
+    pskd, dml = variant.startswith('pskd'), variant == 'dml'
+    arch = arch or ('resnet20' if pskd else 'resnet8')
+    nets = [build_net(arch).to(memory_format=torch.channels_last)
+            for _ in range(1 if pskd else 2)]
     memory = torch.zeros(len(x), 10) if pskd else None  # PS-KD: p_{t-1}(x) per image
-    params = [p for n in nets for p in n.parameters()]
-    opt = torch.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    sched = torch.optim.lr_scheduler.MultiStepLR(opt, [20, 30], 0.1)
+    # one SGD per network (SGD is per parameter: the same as one over all of them)
+    opts = [torch.optim.SGD(n.parameters(), lr=0.1, momentum=0.9, nesterov=True,
+                            weight_decay=5e-4) for n in nets]
+    scheds = [torch.optim.lr_scheduler.MultiStepLR(o, [20, 30], 0.1) for o in opts]
     lam = 0.0 if variant in ('control', 'pskd_control') else kd_weight
     t_ = temperature
     curve, t0 = [], time.perf_counter()
@@ -180,6 +203,10 @@ def run(variant, seed, temperature, kd_weight, alpha_T, epochs=40):
         for b in range(0, len(x), 128):
             idx = perm[b:b + 128]
             yb = y[idx]
+            if dml:
+                view = augment(x[idx], gen).contiguous(memory_format=torch.channels_last)
+                dml_step(nets, opts, view, yb, t_, lam)
+                continue
             zs = [logits(net, augment(x[idx], gen).contiguous(memory_format=torch.channels_last))
                   for net in nets]
             loss = 0.0
@@ -195,10 +222,13 @@ def run(variant, seed, temperature, kd_weight, alpha_T, epochs=40):
                     if lam:
                         kl = F.kl_div(F.log_softmax(z / t_, 1), target, reduction='batchmean')
                         loss = loss + lam * t_ * t_ * kl
-            opt.zero_grad()
+            for opt in opts:
+                opt.zero_grad()
             loss.backward()
-            opt.step()
-        sched.step()
+            for opt in opts:
+                opt.step()
+        for sched in scheds:
+            sched.step()
         m = evaluate(nets, xt, yt)
         curve.append(round(m['student0/top1'], 2))
         print(f'[probe {variant}] epoch {epoch + 1}: {m}', flush=True)
@@ -216,10 +246,12 @@ def run(variant, seed, temperature, kd_weight, alpha_T, epochs=40):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--variants', nargs='+',
-                   choices=['control', 'minlogit', 'pskd_control', 'pskd'],
+                   choices=['control', 'minlogit', 'dml', 'pskd_control', 'pskd'],
                    default=['control', 'minlogit'])
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--temperature', type=float, default=2.0)
+    p.add_argument('--temperature', type=float,
+                   help='KD temperature (default: 2 for minlogit, 1 for dml, the papers\' DML)')
+    p.add_argument('--arch', help='the networks (default: resnet8; resnet20 for PS-KD)')
     p.add_argument('--kd-weight', type=float, default=1.0)
     p.add_argument('--alpha-T', type=float, default=0.8, help='PS-KD (the official default)')
     p.add_argument('--threads', type=int, default=2, help='torch threads')
@@ -227,16 +259,18 @@ def main():
     torch.set_num_threads(a.threads)
     os.makedirs(OUT, exist_ok=True)
     for v in a.variants:
+        t_ = a.temperature or (1.0 if v == 'dml' else 2.0)
         if v.startswith('pskd'):
-            tag = 'control' if v == 'pskd_control' else f'alphaT{a.alpha_T:g}'
-            out = osp.join(OUT, f'pskd_probe_{tag}_seed{a.seed}.json')
+            family, tag = 'pskd', 'control' if v == 'pskd_control' else f'alphaT{a.alpha_T:g}'
         else:
-            tag = v if v == 'control' else f'{v}_T{a.temperature:g}_w{a.kd_weight:g}'
-            out = osp.join(OUT, f'kdcl_probe_{tag}_seed{a.seed}.json')
+            family = 'dml' if v == 'dml' else 'kdcl'
+            tag = v if v == 'control' else f'{v}_T{t_:g}_w{a.kd_weight:g}'
+        tag += f'_{a.arch}' if a.arch else ''
+        out = osp.join(OUT, f'{family}_probe_{tag}_seed{a.seed}.json')
         if osp.isfile(out):
             print(f'[probe] {out} exists, skipped')
             continue
-        res = run(v, a.seed, a.temperature, a.kd_weight, a.alpha_T)
+        res = run(v, a.seed, t_, a.kd_weight, a.alpha_T, a.arch)
         with open(out, 'w') as f:
             json.dump(res, f, indent=1)
         print(f'[probe] {tag}: {res["metrics"]} -> {out}', flush=True)
