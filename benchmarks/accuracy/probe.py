@@ -1,8 +1,8 @@
 """Diagnostics: methods whose paper direction failed, re-implemented in a bare torch loop.
 
 The accuracy table found KDCL-MinLogit's, KDCL-Linear's and DML's students *below* the network
-trained alone, and PS-KD's top-1 slightly below resnet20 alone. This script asks whether that is our
-implementation (mmrazor algorithms through mmengine) or the method in this regime: it
+trained alone, and PS-KD's top-1 slightly below resnet20 alone. This script asks whether that is
+our implementation (mmrazor algorithms through mmengine) or the method in this regime: it
 re-implements the experiments independently of ``mmkd_plugins`` (own data reading, own
 augmentation, own targets, losses and metrics; only the CIFAR ResNet architecture is built from
 the registry) on the protocol's data and schedule:
@@ -21,8 +21,8 @@ the registry) on the protocol's data and schedule:
   Eq. and the official code's ``main.py``).
 
 Same protocol as the table: first 5,000 Fashion-MNIST training images, full test set, random crop
-(pad 2) + horizontal flip per image (per student for KDCL, shared for DML), SGD Nesterov lr 0.1 momentum 0.9 wd 5e-4,
-batch 128, 40 epochs, lr x0.1 at 20 and 30. Diagnostic, not tuning: results go to
+(pad 2) + horizontal flip per image (per student for KDCL, shared for DML), SGD Nesterov lr 0.1
+momentum 0.9 wd 5e-4, batch 128, 40 epochs, lr x0.1 at 20 and 30. Diagnostic, not tuning: results go to
 ``benchmarks/accuracy/results/diagnostics/{kdcl,dml,pskd}_probe_<variant>_seed<k>.json`` and are
 reported as such; nothing in a config is chosen from them.
 
