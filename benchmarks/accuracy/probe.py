@@ -22,9 +22,9 @@ the registry) on the protocol's data and schedule:
 
 Same protocol as the table: first 5,000 Fashion-MNIST training images, full test set, random crop
 (pad 2) + horizontal flip per image (per student for KDCL, shared for DML), SGD Nesterov lr 0.1
-momentum 0.9 wd 5e-4, batch 128, 40 epochs, lr x0.1 at 20 and 30. Diagnostic, not tuning: results go to
-``benchmarks/accuracy/results/diagnostics/{kdcl,dml,pskd}_probe_<variant>_seed<k>.json`` and are
-reported as such; nothing in a config is chosen from them.
+momentum 0.9 wd 5e-4, batch 128, 40 epochs, lr x0.1 at 20 and 30. Diagnostic, not tuning:
+results go to ``benchmarks/accuracy/results/diagnostics/{kdcl,dml,pskd}_probe_<variant>_seed<k>
+.json`` and are reported as such; nothing in a config is chosen from them.
 
     python benchmarks/accuracy/probe.py --variants control minlogit --seed 0
     python benchmarks/accuracy/probe.py --variants minlogit --temperature 1 --kd-weight 1
