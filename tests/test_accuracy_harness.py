@@ -134,29 +134,26 @@ def test_probe_dml_step_updates_the_networks_in_turn():
     def kl(z, peer):
         return F.kl_div(F.log_softmax(z, 1), F.softmax(peer, 1), reduction='batchmean')
 
+    def hand_step(net, opt, peer_net):
+        z = probe.logits(net, view)
+        with torch.no_grad():
+            peer = probe.logits(peer_net, view)
+        opt.zero_grad()
+        (F.cross_entropy(z, y) + kl(z, peer)).backward()
+        opt.step()
+
     got = copy.deepcopy(nets)
     probe.dml_step(got, sgd(got), view, y, temperature=1.0, kd_weight=1.0)
     # by hand: net 0 against net 1, then net 1 against the updated net 0
     ref = copy.deepcopy(nets)
     opts = sgd(ref)
-    for i, j in ((0, 1), (1, 0)):
-        z = probe.logits(ref[i], view)
-        with torch.no_grad():
-            peer = probe.logits(ref[j], view)
-        opts[i].zero_grad()
-        (F.cross_entropy(z, y) + kl(z, peer)).backward()
-        opts[i].step()
+    hand_step(ref[0], opts[0], ref[1])
+    hand_step(ref[1], opts[1], ref[0])
     for a, b in zip(got, ref):
         for pa, pb in zip(a.parameters(), b.parameters()):
             assert torch.allclose(pa, pb, atol=1e-6)
     # net 1 against net 0's prediction *before* its update (a joint update) ends elsewhere
-    joint = copy.deepcopy(nets[1])
-    opt = sgd([joint])[0]
-    z = probe.logits(joint, view)
-    with torch.no_grad():
-        peer = probe.logits(copy.deepcopy(nets[0]), view)
-    opt.zero_grad()
-    (F.cross_entropy(z, y) + kl(z, peer)).backward()
-    opt.step()
+    joint = copy.deepcopy(nets)
+    hand_step(joint[1], sgd(joint[1:])[0], joint[0])
     assert not all(torch.allclose(pa, pb, atol=1e-6)
-                   for pa, pb in zip(joint.parameters(), got[1].parameters()))
+                   for pa, pb in zip(joint[1].parameters(), got[1].parameters()))

@@ -235,7 +235,7 @@ def run(variant, seed, temperature, kd_weight, alpha_T, arch=None, epochs=40):
     train_m = evaluate(nets, x[:1000], y[:1000])
     return dict(variant=variant, seed=seed, arch=arch,
                 **(dict(alpha_T=alpha_T) if pskd else dict(temperature=t_, kd_weight=lam)),
-                metrics=evaluate(nets, xt, yt), train_top1_1000=train_m, curve=curve,
+                metrics=m, train_top1_1000=train_m, curve=curve,  # m: the last epoch's
                 train_s=round(time.perf_counter() - t0, 1),
                 protocol=dict(n_train=len(x), epochs=epochs, batch_size=128,
                               machine=f'{platform.node()}: {os.cpu_count()} CPU cores',
