@@ -23,10 +23,10 @@ teachers: install
 	$(PY) tools/train_teachers.py
 
 bench: install
-	$(PY) benchmarks/run_all.py
+	$(PY) -m benchmarks.run_all
 
 table: install
-	$(PY) benchmarks/accuracy/run_table.py
+	$(PY) -m benchmarks.accuracy.run_table
 
 clean:
 	rm -rf work_dirs .pytest_cache

@@ -1,15 +1,27 @@
 """`make bench`: every step-time / throughput benchmark in benchmarks/speed/ in turn (each prints
-its own side-by-side table). The accuracy table is `make table` (benchmarks/accuracy/)."""
-import glob
+its own side-by-side table). The accuracy table is `make table` (benchmarks/accuracy/).
+
+    python -m benchmarks.run_all      # from the repository root
+"""
 import os.path as osp
+import pkgutil
 import subprocess
 import sys
 
-here = osp.dirname(osp.abspath(__file__))
-failed = []
-for script in sorted(glob.glob(osp.join(here, 'speed', 'bench_*.py'))):
-    name = osp.basename(script)
-    print(f'== {name}', flush=True)
-    if subprocess.run([sys.executable, script]).returncode:
-        failed.append(name)
-sys.exit(f'failed: {failed}' if failed else 0)
+from benchmarks import speed
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def main():
+    failed = []
+    for mod in sorted(m.name for m in pkgutil.iter_modules(speed.__path__)
+                      if m.name.startswith('bench_')):
+        print(f'== benchmarks.speed.{mod}', flush=True)
+        if subprocess.run([sys.executable, '-m', f'benchmarks.speed.{mod}'], cwd=REPO).returncode:
+            failed.append(mod)
+    return f'failed: {failed}' if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -24,6 +24,11 @@ idempotent, touches nothing on disk (site-packages are never edited) and has a t
    with input tensor's size and stride" on channels-last maps (our fast CPU path,
    ``ChannelsLastHook``). The same flattening with ``reshape`` gives the same values for every
    layout (a copy only where ``view`` would have failed).
+6. :func:`silence_pkg_resources_deprecation` -- mmengine's ``is_installed`` reloads ``pkg_resources``
+   on every call (every ``mmpretrain::`` base, every scope check), and the pinned setuptools
+   (< 81, which mmcv's build and mmengine's config scopes need) warns "pkg_resources is deprecated
+   as an API" on every load: about a dozen times per config. That one warning is ignored; every
+   other warning is left as it is.
 """
 import importlib
 import importlib.util
@@ -215,6 +220,15 @@ def make_mmrazor_losses_layout_agnostic():
     L2Loss.normalize_feature = _l2_normalize_feature
 
 
+PKG_RESOURCES_WARNING = r'pkg_resources is deprecated as an API'
+
+
+def silence_pkg_resources_deprecation():
+    """Ignore exactly setuptools' ``pkg_resources is deprecated as an API`` UserWarning."""
+    import warnings
+    warnings.filterwarnings('ignore', message=PKG_RESOURCES_WARNING, category=UserWarning)
+
+
 def apply():
     """Apply every fix (idempotent). Called by ``import mmkd_plugins``."""
     restore_torch_ao_helpers()
@@ -222,3 +236,4 @@ def apply():
     forbid_silent_pip_install()
     bridge_mmrazor_to_mmpretrain()
     make_mmrazor_losses_layout_agnostic()
+    silence_pkg_resources_deprecation()

@@ -16,8 +16,11 @@ algorithms' own training steps.
 module defining ``train_step_with(model, data, optim_wrapper)`` runs its own step through the
 wrapper (DML's alternating updates: one DDP forward/backward per network, so each network's
 gradients are all-reduced). mmengine's wrapper calls the module's forward directly and would
-silently turn them into a joint update. Every config gets it through ``model_wrapper_cfg``
-(``configs/_base_/default_runtime.py``).
+silently turn them into a joint update. The DML / IE-DML configs name it in their
+``model_wrapper_cfg`` (``configs/dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py``), so any
+``train.py`` that builds mmengine's Runner from them wraps the model with it (mmpretrain's own
+``tools/train.py --launcher pytorch``, ``mim train``); our ``tools/train.py`` also gives it to every
+other config (it behaves as mmengine's wrapper for a model without ``train_step_with``).
 """
 import os
 

@@ -1,8 +1,12 @@
-"""Take one network out of a training checkpoint (used by tools/export_student.py,
-tools/export_backbone.py and the TAKD chain in tools/takd_chain.py)."""
+"""Take one network out of a training checkpoint: as a plain classifier (tools/export_student.py,
+the TAKD chain in tools/takd_chain.py) or as an mmdet-loadable backbone (tools/export_backbone.py,
+tools/demo_detection.py)."""
+import re
 from collections import Counter
 
 import torch
+
+from .utils import state_dict_mismatch
 
 
 def select_network(state_dict, student=None):
@@ -64,10 +68,66 @@ def export_student(checkpoint, out, student=None):
     return kept, dropped
 
 
-def state_dict_mismatch(expected, given):
-    """(missing, unexpected, shape mismatches) of ``given`` against ``expected`` (state dicts)."""
-    missing = sorted(set(expected) - set(given))
-    unexpected = sorted(set(given) - set(expected))
-    shapes = [f'{k}: checkpoint {tuple(given[k].shape)} vs model {tuple(expected[k].shape)}'
-              for k in expected if k in given and given[k].shape != expected[k].shape]
-    return missing, unexpected, shapes
+RESNET_BLOCKS = {(2, 2, 2, 2): 18, (3, 4, 6, 3): 34, (3, 4, 23, 3): 101, (3, 8, 36, 3): 152}
+
+
+def infer_resnet(backbone_state):
+    """dict(type='mmdet.ResNet', depth=D) from the keys of an (ImageNet-style) ResNet."""
+    blocks = []
+    for stage in range(1, 5):
+        ids = {int(m.group(1)) for k in backbone_state
+               for m in [re.match(rf'layer{stage}\.(\d+)\.', k)] if m}
+        blocks.append(max(ids) + 1 if ids else 0)
+    bottleneck = any('.conv3.' in k for k in backbone_state)
+    blocks = tuple(blocks)
+    depth = 50 if bottleneck and blocks == (3, 4, 6, 3) else RESNET_BLOCKS.get(blocks)
+    if depth is None or 0 in blocks:
+        raise ValueError(f'cannot read a ResNet depth from the checkpoint (blocks per stage '
+                         f'{blocks}); pass --detector-config or --depth')
+    return dict(type='mmdet.ResNet', depth=depth)
+
+
+def build_detector_backbone(backbone_cfg):
+    from mmdet.registry import MODELS
+    from mmengine.registry import DefaultScope
+    cfg = dict(backbone_cfg)
+    cfg.pop('init_cfg', None)
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        return MODELS.build(cfg)
+
+
+def check_against(backbone, state):
+    """Raise a ValueError naming every missing/unexpected key and shape mismatch."""
+    missing, unexpected, shapes = state_dict_mismatch(backbone.state_dict(), state)
+    if missing or unexpected or shapes:
+        raise ValueError(
+            'the exported backbone does not fit the detector backbone '
+            f'({type(backbone).__name__}'
+            f'{"-" + str(backbone.depth) if hasattr(backbone, "depth") else ""}): '
+            f'{len(missing)} missing {missing[:8]}, {len(unexpected)} unexpected '
+            f'{unexpected[:8]}, {len(shapes)} shape mismatches {shapes[:4]} '
+            '(a depth mismatch between checkpoint and detector?)')
+
+
+def export_backbone(checkpoint, out, student=None, prefix='backbone.', detector_config=None,
+                    depth=None):
+    """Write the backbone; returns (kept backbone state, dropped state, detector backbone cfg)."""
+    state, meta = load_state_dict(checkpoint)
+    network, dropped = select_network(state, student)
+    backbone = {k[len(prefix):]: v for k, v in network.items() if k.startswith(prefix)}
+    if not backbone:
+        raise KeyError(f'--prefix {prefix!r} matches no key of the chosen network; its keys '
+                       f'start with {sorted({k.split(".")[0] for k in network})}')
+    dropped.update({k: v for k, v in network.items() if not k.startswith(prefix)})
+    if detector_config:
+        from mmengine.config import Config
+        backbone_cfg = Config.fromfile(detector_config).model.backbone.to_dict()
+    elif depth:
+        backbone_cfg = dict(type='mmdet.ResNet', depth=depth)
+    else:
+        backbone_cfg = infer_resnet(backbone)
+    check_against(build_detector_backbone(backbone_cfg), backbone)
+    meta = {k: v for k, v in meta.items() if k in ('epoch', 'iter', 'mmengine_version')}
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in backbone.items()},
+                'meta': dict(meta, exported_from=str(checkpoint), student=student)}, out)
+    return backbone, dropped, backbone_cfg

@@ -1,20 +1,20 @@
-"""The accuracy harness (benchmarks/accuracy/run_table.py) runs rows end to end (--smoke: 64
+"""The accuracy harness (python -m benchmarks.accuracy.run_table) runs rows end to end (--smoke: 64
 images, 2 epochs), writes one result file per (row, seed) with the promised fields, resumes
 instead of retraining, and rebuilds the table from the files."""
 import json
-import os.path as osp
 import subprocess
 import sys
 
 from conftest import REPO
 from test_datasets import needs_data
 
-TOOL = osp.join(REPO, 'benchmarks', 'accuracy', 'run_table.py')
+from benchmarks.accuracy import probe
+from benchmarks.accuracy.report import mean_sd, plateau_gain
 
 
 def run(*args):
-    proc = subprocess.run([sys.executable, TOOL, *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=900)
+    proc = subprocess.run([sys.executable, '-m', 'benchmarks.accuracy.run_table', *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout
 
@@ -44,25 +44,18 @@ def test_smoke_rows_write_results_and_resume(tmp_path):
 
 
 def test_plateau_gain_is_the_last_fifth():
-    sys.path.insert(0, osp.dirname(TOOL))
-    import run_table
     curve = list(range(30)) + [50.0] * 2 + [50.1] * 8
-    assert round(run_table.plateau_gain(curve), 6) == 0.1
+    assert round(plateau_gain(curve), 6) == 0.1
 
 
-def _probe():
-    sys.path.insert(0, osp.join(REPO, 'benchmarks', 'accuracy'))
-    try:
-        import probe
-    finally:
-        sys.path.pop(0)
-    return probe
+def test_one_seed_has_no_spread_to_print():
+    assert mean_sd([86.5]) == '86.50 (1 seed)'
+    assert mean_sd([1.0, 2.0, 3.0]) == '2.00 ± 1.00'
 
 
 def test_probe_augmentation_is_a_padded_crop_or_its_mirror():
     import torch
     import torch.nn.functional as F
-    probe = _probe()
     x = torch.randn(16, 1, 28, 28)
     out = probe.augment(x, torch.Generator().manual_seed(0))
     pad = F.pad(x, (2, 2, 2, 2), value=-72.94 / 90.02)
@@ -78,7 +71,6 @@ def test_probe_augmentation_is_a_padded_crop_or_its_mirror():
 
 def test_kdcl_probe_minlogit_target_by_hand():
     import torch
-    probe = _probe()
     z = [torch.tensor([[1., 3., 0.], [2., 0., 1.]]), torch.tensor([[2., 2.5, 1.], [0., 1., 3.]])]
     y = torch.tensor([1, 0])
     # sample 0 (y=1): margins [-2, 0, -3] and [-0.5, 0, -1.5] -> min [-2, 0, -3]
@@ -89,7 +81,6 @@ def test_kdcl_probe_minlogit_target_by_hand():
 
 def test_probe_pskd_target_by_hand():
     import torch
-    probe = _probe()
     y = torch.tensor([2, 0])
     memory = torch.tensor([[0.1, 0.2, 0.7], [0.5, 0.5, 0.0]])
     # alpha_t = 0.25: 0.75 onehot + 0.25 memory
@@ -102,7 +93,6 @@ def test_probe_aurc_by_hand():
     import math
 
     import torch
-    probe = _probe()
     y = torch.tensor([0, 0, 0, 0])
     # confidences 0.9, 0.8, 0.7, 0.6; the 0.8 one wrong (predicts class 1)
     probs = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.6, 0.4]])
@@ -123,7 +113,6 @@ def test_probe_dml_step_updates_the_networks_in_turn():
 
     import torch
     import torch.nn.functional as F
-    probe = _probe()
     torch.manual_seed(0)
     nets = [probe.build_net('resnet8') for _ in range(2)]
     view, y = torch.randn(4, 1, 28, 28), torch.tensor([0, 1, 2, 3])

@@ -13,7 +13,8 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from mmrazor.registry import MODELS
 
-from conftest import REPO, config_path, shrink, standin_checkpoints
+from conftest import config_path, shrink, standin_checkpoints
+from mmkd_plugins.takd_chain import last_checkpoint, run_chain
 from test_datasets import needs_data
 
 METHODS = {
@@ -69,7 +70,7 @@ def test_method_trains_two_iterations(rel, tmp_path):
 @needs_data
 def test_eskd_a_drops_kd_from_the_stop_epoch(tmp_path):
     cfg = tiny('eskd/eskd-a_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', tmp_path, max_epochs=2)
-    cfg.custom_hooks = [dict(type='mmrazor.EarlyStopKDHook', stop_epoch=1)]
+    cfg.custom_hooks = [dict(type='EarlyStopKDHook', stop_epoch=1)]
     runner = Runner.from_cfg(cfg)
     keys = LossKeys()
     runner.register_hook(keys)
@@ -83,7 +84,7 @@ def test_eskd_a_drops_kd_from_the_stop_epoch(tmp_path):
 @needs_data
 def test_eskd_a_refuses_a_stop_epoch_beyond_max_epochs(tmp_path):
     cfg = tiny('eskd/eskd-a_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', tmp_path, max_epochs=2)
-    cfg.custom_hooks = [dict(type='mmrazor.EarlyStopKDHook', stop_epoch=2)]
+    cfg.custom_hooks = [dict(type='EarlyStopKDHook', stop_epoch=2)]
     with pytest.raises(ValueError, match='stop_epoch=2 is not before max_epochs=2'):
         Runner.from_cfg(cfg).train()
     from mmkd_plugins.engine.hooks import EarlyStopKDHook
@@ -134,26 +135,16 @@ TINY_OPTIONS = {
 }
 
 
-def _chain_tool():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('takd_chain',
-                                                  osp.join(REPO, 'tools', 'takd_chain.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
-
-
 @needs_data
 def test_takd_chain_passes_each_student_to_the_next_stage(tmp_path):
-    tool = _chain_tool()
     first = standin_checkpoints(Config.fromfile(config_path(TAKD[0])), tmp_path / 'ckpts')
-    exported = tool.run_chain([config_path(r) for r in TAKD], str(tmp_path / 'chain'),
+    exported = run_chain([config_path(r) for r in TAKD], str(tmp_path / 'chain'),
                               dict(TINY_OPTIONS), first_teacher_ckpt=first.model.teacher_ckpt)
     assert [osp.basename(p) for p in exported] == ['stage1_student.pth', 'stage2_student.pth']
     assistant = torch.load(exported[0], map_location='cpu')['state_dict']
     assert 'backbone.layer3.1.conv1.weight' in assistant  # resnet14: 2 blocks per stage
     assert 'backbone.layer3.2.conv1.weight' not in assistant
-    stage2 = torch.load(tool.last_checkpoint(str(tmp_path / 'chain' / 'stage2')),
+    stage2 = torch.load(last_checkpoint(str(tmp_path / 'chain' / 'stage2')),
                         map_location='cpu', weights_only=False)['state_dict']
     teacher2 = {k[len('teacher.'):]: v for k, v in stage2.items() if k.startswith('teacher.')}
     assert set(teacher2) == set(assistant)
@@ -164,9 +155,8 @@ def test_takd_chain_passes_each_student_to_the_next_stage(tmp_path):
 
 
 def test_takd_chain_refuses_mismatched_stages(tmp_path):
-    tool = _chain_tool()
     stages = [config_path(TAKD[0]), config_path('kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py')]
     with pytest.raises(ValueError, match='chain stages mismatched: the teacher of stage 2'):
-        tool.run_chain(stages, str(tmp_path), dict(TINY_OPTIONS))
+        run_chain(stages, str(tmp_path), dict(TINY_OPTIONS))
     with pytest.raises(ValueError, match='at least two stages'):
-        tool.run_chain(stages[:1], str(tmp_path), dict(TINY_OPTIONS))
+        run_chain(stages[:1], str(tmp_path), dict(TINY_OPTIONS))

@@ -243,3 +243,45 @@ def test_mmrazor_feature_losses_take_channels_last_maps():
         assert torch.allclose(ATLoss()(a, b), ref_at, atol=1e-7)
         assert torch.isfinite(L2Loss(normalize=True)(a, b))
     assert torch.allclose(L2Loss(normalize=True)(s, t), L2Loss(normalize=True)(s_cl, t_cl))
+
+
+# 6. the pkg_resources deprecation warning, and only it, silenced -------------------------------
+
+def test_pkg_resources_warning_is_silenced_and_nothing_else():
+    rc, out = run_py("""
+        import warnings
+        warnings.resetwarnings()
+        warnings.simplefilter('always')
+        from mmengine.utils import is_installed
+
+        def caught(action):
+            with warnings.catch_warnings(record=True) as seen:
+                action()
+            return [str(w.message) for w in seen]
+
+        before = caught(lambda: is_installed('mmpretrain'))
+        assert any(m.startswith('pkg_resources is deprecated') for m in before), before
+        compat.silence_pkg_resources_deprecation()
+        after = caught(lambda: is_installed('mmpretrain'))
+        assert not any(m.startswith('pkg_resources is deprecated') for m in after), after
+        other = caught(lambda: warnings.warn('another UserWarning', UserWarning))
+        assert other == ['another UserWarning'], other
+        print('OK')
+    """)
+    assert rc == 0 and 'OK' in out, out[-2000:]
+
+
+def test_readme_lists_every_stack_fix():
+    """README's "Stack fixes" list has one item per fix that compat.apply() applies."""
+    import ast
+    import re
+    tree = ast.parse(open(COMPAT_PY).read())
+    apply = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == 'apply')
+    fixes = [n.value.func.id for n in apply.body if isinstance(n, ast.Expr)
+             and isinstance(n.value, ast.Call)]
+    readme = open(os.path.join(os.path.dirname(COMPAT_PY), '..', 'README.md')).read()
+    section = readme.split('## Stack fixes', 1)[1].split('\n## ', 1)[0]
+    items = re.findall(r'^(\d+)\. ', section, flags=re.M)
+    assert items == [str(i) for i in range(1, len(fixes) + 1)], (items, fixes)
+    for name in fixes:
+        assert f'`{name}`' in section, name

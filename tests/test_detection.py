@@ -3,6 +3,7 @@
 configs train and evaluate with CocoMetric on generated COCO-format data (also under mmdet's own
 train tool), and IE-KD on a detector backbone (both stages)."""
 import copy
+import json
 import os.path as osp
 import subprocess
 import sys
@@ -17,8 +18,7 @@ from mmrazor.registry import MODELS
 from conftest import REPO, config_path, standin_checkpoints
 from mmkd_plugins.datasets import make_shapes_coco
 
-sys.path.insert(0, osp.join(REPO, 'tools'))
-from export_backbone import export_backbone  # noqa: E402
+from mmkd_plugins.export import export_backbone
 
 R18 = dict(
     type='ImageClassifier',
@@ -221,12 +221,14 @@ def test_demo_detection_pieces_classifier_export_detector(tmp_path):
     the detector's ResNet-18 with no missing or unexpected keys, and the three detectors train
     and report COCO mAP."""
     from mmdet.registry import MODELS as DET_MODELS
-    sys.path.insert(0, osp.join(REPO, 'tools'))
-    import demo_detection
-    rows = demo_detection.main([
+    proc = subprocess.run([
+        sys.executable, osp.join(REPO, 'tools', 'demo_detection.py'),
         '--work-dir', str(tmp_path / 'work'), '--det-root', str(tmp_path / 'det'),
         '--cls-root', str(tmp_path / 'cls'), '--det-train', '6', '--det-val', '4',
-        '--det-epochs', '1', '--cls-train', '24', '--cls-val', '9', '--cls-epochs', '1'])
+        '--det-epochs', '1', '--cls-train', '24', '--cls-val', '9', '--cls-epochs', '1'],
+        cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    rows = json.loads((tmp_path / 'work' / 'RESULTS.json').read_text())['rows']
     assert [r['source'].split()[0] for r in rows] == ['from', 'ResNet-18', 'ResNet-18']
     for r in rows:
         assert 0.0 <= r['coco/bbox_mAP'] <= 1.0 and 0.0 <= r['coco/bbox_mAP_50'] <= 1.0

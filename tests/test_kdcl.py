@@ -14,6 +14,7 @@ from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
 
 from conftest import config_path, shrink
+from mmkd_plugins.export import select_network
 from test_datasets import needs_data
 
 C = 3
@@ -162,17 +163,6 @@ def test_general_without_its_held_out_hook_is_refused():
         model.loss(views, samples)
 
 
-def _load_tool():
-    import importlib.util
-    import os.path as osp
-    from conftest import REPO
-    spec = importlib.util.spec_from_file_location(
-        'export_student', osp.join(REPO, 'tools', 'export_student.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
-
-
 @needs_data
 def test_exported_student_loads_into_a_plain_classifier_with_the_same_predictions(tmp_path):
     import subprocess
@@ -202,19 +192,18 @@ def test_exported_student_loads_into_a_plain_classifier_with_the_same_prediction
 
 
 def test_export_selection_rules():
-    tool = _load_tool()
     kdcl = {'students.0.backbone.w': 0, 'students.1.backbone.w': 1, 'ensemble.weights': 2}
-    kept, dropped = tool.select(kdcl, 1)
+    kept, dropped = select_network(kdcl, 1)
     assert kept == {'backbone.w': 1} and set(dropped) == {'students.0.backbone.w',
                                                           'ensemble.weights'}
     with pytest.raises(ValueError, match='--student'):
-        tool.select(kdcl, None)
+        select_network(kdcl, None)
     with pytest.raises(KeyError, match='students 0..1'):
-        tool.select(kdcl, 2)
+        select_network(kdcl, 2)
     pskd = {'architecture.backbone.w': 0, 'memory.probs': 1, 'alpha_t': 2}
-    assert tool.select(pskd)[0] == {'backbone.w': 0}
+    assert select_network(pskd)[0] == {'backbone.w': 0}
     with pytest.raises(KeyError, match='no classifier'):
-        tool.select({'foo.bar': 0})
+        select_network({'foo.bar': 0})
 
 
 @needs_data

@@ -13,13 +13,14 @@
     python tools/demo_detection.py [--work-dir work_dirs/demo_detection] [--det-epochs 8] ...
 """
 import datetime
-import importlib.util
 import json
 import os
 import os.path as osp
 import platform
 import time
+
 from mmkd_plugins.cli import ArgumentParser, positive_int, run
+from mmkd_plugins.export import export_backbone
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CLS_CONFIGS = {
@@ -28,14 +29,6 @@ CLS_CONFIGS = {
         'configs/detection/backbone_swap/pskd_resnet18_1xb32_shapes-cls.py',
 }
 DET_CONFIG = 'configs/detection/retinanet_r18_fpn_shapes-tiny.py'
-
-
-def _export_tool():
-    spec = importlib.util.spec_from_file_location('export_backbone',
-                                                  osp.join(REPO, 'tools', 'export_backbone.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _progress(msg):
@@ -113,7 +106,6 @@ def main(argv=None):
         _progress(f'writing {a.cls_train} + {a.cls_val} classification images to {a.cls_root}')
         make_shapes_classification(a.cls_root, a.cls_train, a.cls_val, 64, a.seed + 1)
 
-    export = _export_tool()
     det_cfg = osp.join(REPO, DET_CONFIG)
     sources = {'from scratch (no pre-training)': ('scratch', None, None)}
     for label, config in CLS_CONFIGS.items():
@@ -122,7 +114,7 @@ def main(argv=None):
         ckpt, top1 = train_classifier(config, osp.join(a.work_dir, f'cls_{name}'), a.cls_root,
                                       a.cls_epochs, None, a.seed)
         out = osp.join(a.work_dir, f'resnet18_{name}_backbone.pth')
-        kept, _, _ = export.export_backbone(ckpt, out, detector_config=det_cfg)
+        kept, _, _ = export_backbone(ckpt, out, detector_config=det_cfg)
         _progress(f'{label}: top-1 {top1:.2f} % on {a.cls_val} held-out images; exported '
                   f'{len(kept)} backbone tensors to {out} (checked against the detector)')
         sources[label] = (name, out, top1)

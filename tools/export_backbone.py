@@ -15,79 +15,9 @@ Before writing, the keys and shapes are checked against the detector's backbone 
 read from the checkpoint): any missing key, unexpected key or shape mismatch is an error that
 names them. The student-only *classifier* checkpoint is tools/export_student.py.
 """
-import re
-
-import torch
-
 import mmkd_plugins  # noqa: F401  (checkpoint allow-list, registries)
-from mmkd_plugins.export import (load_state_dict, select_network, state_dict_mismatch,
-                                 summarise_dropped)
+from mmkd_plugins.export import export_backbone, summarise_dropped
 from mmkd_plugins.cli import ArgumentParser, checkpoint_path, existing_file, positive_int, run
-
-RESNET_BLOCKS = {(2, 2, 2, 2): 18, (3, 4, 6, 3): 34, (3, 4, 23, 3): 101, (3, 8, 36, 3): 152}
-
-
-def infer_resnet(backbone_state):
-    """dict(type='mmdet.ResNet', depth=D) from the keys of an (ImageNet-style) ResNet."""
-    blocks = []
-    for stage in range(1, 5):
-        ids = {int(m.group(1)) for k in backbone_state
-               for m in [re.match(rf'layer{stage}\.(\d+)\.', k)] if m}
-        blocks.append(max(ids) + 1 if ids else 0)
-    bottleneck = any('.conv3.' in k for k in backbone_state)
-    blocks = tuple(blocks)
-    depth = 50 if bottleneck and blocks == (3, 4, 6, 3) else RESNET_BLOCKS.get(blocks)
-    if depth is None or 0 in blocks:
-        raise ValueError(f'cannot read a ResNet depth from the checkpoint (blocks per stage '
-                         f'{blocks}); pass --detector-config or --depth')
-    return dict(type='mmdet.ResNet', depth=depth)
-
-
-def build_detector_backbone(backbone_cfg):
-    from mmdet.registry import MODELS
-    from mmengine.registry import DefaultScope
-    cfg = dict(backbone_cfg)
-    cfg.pop('init_cfg', None)
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        return MODELS.build(cfg)
-
-
-def check_against(backbone, state):
-    """Raise a ValueError naming every missing/unexpected key and shape mismatch."""
-    missing, unexpected, shapes = state_dict_mismatch(backbone.state_dict(), state)
-    if missing or unexpected or shapes:
-        raise ValueError(
-            'the exported backbone does not fit the detector backbone '
-            f'({type(backbone).__name__}'
-            f'{"-" + str(backbone.depth) if hasattr(backbone, "depth") else ""}): '
-            f'{len(missing)} missing {missing[:8]}, {len(unexpected)} unexpected '
-            f'{unexpected[:8]}, {len(shapes)} shape mismatches {shapes[:4]} '
-            '(a depth mismatch between checkpoint and detector?)')
-
-
-def export_backbone(checkpoint, out, student=None, prefix='backbone.', detector_config=None,
-                    depth=None):
-    """Write the backbone; returns (kept backbone state, dropped state, detector backbone cfg)."""
-    state, meta = load_state_dict(checkpoint)
-    network, dropped = select_network(state, student)
-    backbone = {k[len(prefix):]: v for k, v in network.items() if k.startswith(prefix)}
-    if not backbone:
-        raise KeyError(f'--prefix {prefix!r} matches no key of the chosen network; its keys '
-                       f'start with {sorted({k.split(".")[0] for k in network})}')
-    dropped.update({k: v for k, v in network.items() if not k.startswith(prefix)})
-    if detector_config:
-        from mmengine.config import Config
-        backbone_cfg = Config.fromfile(detector_config).model.backbone.to_dict()
-    elif depth:
-        backbone_cfg = dict(type='mmdet.ResNet', depth=depth)
-    else:
-        backbone_cfg = infer_resnet(backbone)
-    check_against(build_detector_backbone(backbone_cfg), backbone)
-    meta = {k: v for k, v in meta.items() if k in ('epoch', 'iter', 'mmengine_version')}
-    torch.save({'state_dict': {f'backbone.{k}': v for k, v in backbone.items()},
-                'meta': dict(meta, exported_from=str(checkpoint), student=student)}, out)
-    return backbone, dropped, backbone_cfg
-
 
 def main(argv=None):
     p = ArgumentParser(description=__doc__.split('\n')[0])

@@ -26,10 +26,10 @@ momentum 0.9 wd 5e-4, batch 128, 40 epochs, lr x0.1 at 20 and 30. Diagnostic, no
 results go to ``benchmarks/accuracy/results/diagnostics/{kdcl,dml,pskd}_probe_<variant>_seed<k>
 .json`` and are reported as such; nothing in a config is chosen from them.
 
-    python benchmarks/accuracy/probe.py --variants control minlogit --seed 0
-    python benchmarks/accuracy/probe.py --variants minlogit --temperature 1 --kd-weight 1
-    python benchmarks/accuracy/probe.py --variants pskd_control pskd --threads 1
-    python benchmarks/accuracy/probe.py --variants dml --arch resnet20 --threads 1
+    python -m benchmarks.accuracy.probe --variants control minlogit --seed 0
+    python -m benchmarks.accuracy.probe --variants minlogit --temperature 1 --kd-weight 1
+    python -m benchmarks.accuracy.probe --variants pskd_control pskd --threads 1
+    python -m benchmarks.accuracy.probe --variants dml --arch resnet20 --threads 1
 """
 import argparse
 import datetime

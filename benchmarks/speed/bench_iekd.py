@@ -5,7 +5,6 @@ student's step is printed for scale."""
 import argparse
 import os.path as osp
 import statistics
-import sys
 import tempfile
 import time
 
@@ -18,9 +17,9 @@ from mmrazor.registry import MODELS
 
 import mmkd_plugins  # noqa: F401
 
+from mmkd_plugins.testing import standin_checkpoints
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(REPO, 'tests'))
-from conftest import standin_checkpoints  # noqa: E402
 
 CONFIGS = {
     'plain': 'configs/baseline/resnet8_1xb128_fashion-mnist-5k.py',

@@ -5,12 +5,11 @@ img/s >= 0.9 x best bare img/s, for the plain student and for a Hinton-KD step.
 
 Bare variants per network: NCHW eager and channels-last eager; the best is the reference.
 
-    python benchmarks/speed/bench_speed.py [--iters 30] [--rounds 3] [--threads 2]
+    python -m benchmarks.speed.bench_speed [--iters 30] [--rounds 3] [--threads 2]
 """
 import argparse
 import os.path as osp
 import statistics
-import sys
 import tempfile
 import time
 
@@ -18,7 +17,6 @@ import torch
 import torch.nn.functional as F
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(REPO, 'tests'))
 
 CASES = {  # name: (config, student arch, teacher arch)
     'resnet8 (student alone)':
@@ -72,7 +70,7 @@ def bare_steps(arch, teacher_arch, channels_last, n, batch=128):
 def runner_steps(config, n, tmp):
     from mmengine.config import Config
     from mmengine.runner import Runner
-    from conftest import standin_checkpoints
+    from mmkd_plugins.testing import standin_checkpoints
     cfg = Config.fromfile(osp.join(REPO, config))
     standin_checkpoints(cfg, tmp)
     cfg.work_dir = tmp

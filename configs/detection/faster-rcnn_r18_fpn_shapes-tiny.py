@@ -1,6 +1,9 @@
 # Tiny CPU run of Faster R-CNN R-18 (RoIAlign, NMS from mmcv's compiled ops) with an exported
 # ResNet-18 on the drawn-shapes COCO set.
 _base_ = ['./faster-rcnn_r18_fpn_1x_coco_distilled.py', '../_base_/datasets/shapes_coco_tiny.py']
+# ShapesCocoDataset (the generated shapes set) lives in a module of its own: it imports mmdet
+custom_imports = dict(imports=['mmkd_plugins', 'mmkd_plugins.datasets.shapes_coco_dataset'],
+                      allow_failed_imports=False)
 
 # score_thr 0: an under-trained tiny model still returns boxes for CocoMetric to score
 model = dict(roi_head=dict(bbox_head=dict(num_classes=3)), test_cfg=dict(rcnn=dict(score_thr=0.0)))

@@ -2,6 +2,9 @@
 # COCO set (tools/misc/make_shapes_coco.py). Same family as the COCO/VOC configs: it inherits the
 # COCO one and changes only data, image size, classes and schedule.
 _base_ = ['./retinanet_r18_fpn_1x_coco_distilled.py', '../_base_/datasets/shapes_coco_tiny.py']
+# ShapesCocoDataset (the generated shapes set) lives in a module of its own: it imports mmdet
+custom_imports = dict(imports=['mmkd_plugins', 'mmkd_plugins.datasets.shapes_coco_dataset'],
+                      allow_failed_imports=False)
 
 # score_thr 0: an under-trained tiny model still returns boxes for CocoMetric to score
 model = dict(bbox_head=dict(num_classes=3), test_cfg=dict(score_thr=0.0))

@@ -20,5 +20,10 @@ model = dict(
     data_preprocessor={{_base_.data_preprocessor}})
 val_evaluator = [dict(type='Accuracy', topk=(1, )), dict(type='KDCLAccuracy')]
 test_evaluator = val_evaluator
-# alternating updates leave the other networks' parameters out of each sub-step's backward
-find_unused_parameters = True
+# Multi-process: the alternating step needs our DDP wrapper (each network's update is one DDP
+# forward/backward, so its gradients are all-reduced); mmengine's default wrapper would call the
+# model's forward directly and DML refuses that. Set here, so any train.py that builds the
+# Runner from this config (ours, mmpretrain's, `mim train`) wraps it so. Alternating updates
+# leave the other networks' parameters out of each sub-step's backward: find_unused_parameters.
+model_wrapper_cfg = dict(type='MMKDDistributedDataParallel', broadcast_buffers=False,
+                         find_unused_parameters=True)

@@ -4,4 +4,4 @@
 _base_ = ['../kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py']
 
 stop_epoch = 20
-custom_hooks = [dict(type='mmrazor.EarlyStopKDHook', stop_epoch=stop_epoch)]
+custom_hooks = [dict(type='EarlyStopKDHook', stop_epoch=stop_epoch)]

@@ -20,6 +20,8 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.registry import METRICS
 
+from ..utils import sample_labels
+
 
 def _check(probs, labels):
     probs = torch.as_tensor(probs, dtype=torch.float64)
@@ -30,20 +32,33 @@ def _check(probs, labels):
     return probs, labels
 
 
-def expected_calibration_error(probs, labels, n_bins=10):
-    """ECE in % over ``n_bins`` equal-width bins of the max probability (bins are ``(lo, hi]``)."""
+def reliability_bins(probs, labels, n_bins=10):
+    """The reliability diagram's bins: ``n_bins`` equal-width bins ``(lo, hi]`` of the max
+    probability, each ``dict(lo, hi, count, confidence, accuracy)`` (mean confidence and accuracy
+    of its samples; ``None`` for an empty bin). The one binning of the package: ECE, the diagram
+    tool and the accuracy report use it."""
     if not isinstance(n_bins, int) or n_bins < 1:
         raise ValueError(f'n_bins={n_bins!r} must be a positive int')
     probs, labels = _check(probs, labels)
     conf, pred = probs.max(dim=1)
     correct = (pred == labels).double()
     edges = torch.linspace(0, 1, n_bins + 1, dtype=torch.float64)
-    ece = torch.zeros((), dtype=torch.float64)
+    bins = []
     for lo, hi in zip(edges[:-1], edges[1:]):
         in_bin = (conf > lo) & (conf <= hi)
-        if in_bin.any():
-            ece += in_bin.double().mean() * (correct[in_bin].mean() - conf[in_bin].mean()).abs()
-    return float(ece) * 100
+        n = int(in_bin.sum())
+        bins.append(dict(lo=round(float(lo), 12), hi=round(float(hi), 12), count=n,
+                         confidence=float(conf[in_bin].mean()) if n else None,
+                         accuracy=float(correct[in_bin].mean()) if n else None))
+    return bins
+
+
+def expected_calibration_error(probs, labels, n_bins=10):
+    """ECE in % over ``n_bins`` equal-width bins of the max probability (bins are ``(lo, hi]``)."""
+    bins = reliability_bins(probs, labels, n_bins)
+    total = sum(b['count'] for b in bins)
+    return 100 * sum(b['count'] / total * abs(b['accuracy'] - b['confidence'])
+                     for b in bins if b['count'])
 
 
 def aurc_eaurc(probs, labels):
@@ -73,12 +88,11 @@ class _ScoreMetric(BaseMetric):
     default_prefix = ''
 
     def process(self, data_batch, data_samples):
-        for sample in data_samples:
+        for sample, label in zip(data_samples, sample_labels(data_samples).tolist()):
             if 'pred_score' not in sample:
                 raise KeyError(f'{type(self).__name__} needs pred_score in the data samples '
                                '(the softmax of a classification head)')
-            self.results.append((sample['pred_score'].detach().cpu().float(),
-                                 int(sample['gt_label'].reshape(-1)[0])))
+            self.results.append((sample['pred_score'].detach().cpu().float(), label))
 
     def _arrays(self, results):
         return torch.stack([r[0] for r in results]), torch.tensor([r[1] for r in results])

@@ -3,6 +3,8 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.registry import METRICS
 
+from ..utils import sample_labels
+
 
 @METRICS.register_module()
 class KDCLAccuracy(BaseMetric):
@@ -14,12 +16,11 @@ class KDCLAccuracy(BaseMetric):
     default_prefix = 'kdcl'
 
     def process(self, data_batch, data_samples):
-        for sample in data_samples:
+        for sample, label in zip(data_samples, sample_labels(data_samples).tolist()):
             if 'student_scores' not in sample:
                 raise KeyError('KDCLAccuracy needs student_scores in the data samples '
                                "(the model must be type='KDCL')")
             scores = torch.cat([sample['student_scores'], sample['ensemble_score'][None]])
-            label = int(sample['gt_label'].reshape(-1)[0])
             self.results.append((scores.argmax(1) == label).float().cpu())
 
     def compute_metrics(self, results):

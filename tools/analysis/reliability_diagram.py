@@ -20,9 +20,10 @@ import torch  # noqa: E402
 
 import mmkd_plugins  # noqa: E402,F401
 from mmkd_plugins.evaluation import (aurc_eaurc, expected_calibration_error,  # noqa: E402
-                                     negative_log_likelihood)
+                                     negative_log_likelihood, reliability_bins)
 from mmkd_plugins.cli import (ArgumentParser, checkpoint_path, existing_file,  # noqa: E402
                               positive_int, run)
+from mmkd_plugins.utils import sample_labels  # noqa: E402
 
 
 def load_results(path):
@@ -32,7 +33,7 @@ def load_results(path):
         raise ValueError(f'{path}: expected a list of data samples with pred_score (write it '
                          'with tools/test.py CONFIG CKPT --out FILE.pkl)')
     probs = torch.stack([torch.as_tensor(r['pred_score']).float() for r in results])
-    labels = torch.tensor([int(torch.as_tensor(r['gt_label']).reshape(-1)[0]) for r in results])
+    labels = sample_labels(results)
     return probs, labels
 
 
@@ -50,20 +51,16 @@ def run_test(config, checkpoint, work_dir):
 
 
 def plot(probs, labels, out, n_bins=10, title=''):
-    conf, pred = probs.max(1)
-    correct = (pred == labels).float()
-    edges = torch.linspace(0, 1, n_bins + 1)
-    accs, confs, counts = [], [], []
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        m = (conf > lo) & (conf <= hi)
-        counts.append(int(m.sum()))
-        accs.append(float(correct[m].mean()) if m.any() else 0.0)
-        confs.append(float(conf[m].mean()) if m.any() else float((lo + hi) / 2))
+    bins = reliability_bins(probs, labels, n_bins)
+    counts = [b['count'] for b in bins]
+    accs = [b['accuracy'] or 0.0 for b in bins]
+    confs = [b['confidence'] for b in bins]
+    correct = (probs.argmax(1) == labels).float()
     ece = expected_calibration_error(probs, labels, n_bins)
     aurc, eaurc = aurc_eaurc(probs, labels)
     nll = negative_log_likelihood(probs, labels)
     width = 1.0 / n_bins
-    centers = (edges[:-1] + width / 2).tolist()
+    centers = [(b['lo'] + b['hi']) / 2 for b in bins]
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.bar(centers, accs, width=width, edgecolor='black', color='tab:blue', alpha=0.8,
            label='accuracy per bin')

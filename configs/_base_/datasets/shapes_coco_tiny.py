@@ -1,7 +1,9 @@
 # Data, schedule and evaluation of the tiny CPU detection configs (prefixed `shapes_`: a config
 # inheriting this beside a detector config assigns them, since bases may not share keys): the drawn-shapes COCO-format set
 # (python tools/misc/make_shapes_coco.py data/shapes_coco), 128 x 128 images, batch 2, 2 epochs,
-# mmdet's CocoDataset and CocoMetric (pycocotools).
+# mmdet's CocoDataset (as ShapesCocoDataset, whose missing-data error names the command above;
+# the configs using this base import it: mmkd_plugins.datasets.shapes_coco_dataset) and
+# CocoMetric (pycocotools).
 shapes_data_root = 'data/shapes_coco/'
 shapes_metainfo = dict(classes=('square', 'disc', 'triangle'))
 shapes_train_pipeline = [
@@ -22,14 +24,14 @@ shapes_train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     batch_sampler=dict(type='AspectRatioBatchSampler'),
-    dataset=dict(type='CocoDataset', data_root=shapes_data_root, metainfo=shapes_metainfo,
+    dataset=dict(type='ShapesCocoDataset', data_root=shapes_data_root, metainfo=shapes_metainfo,
                  ann_file='annotations/train.json', data_prefix=dict(img='train/'),
                  filter_cfg=dict(filter_empty_gt=True, min_size=4),
                  pipeline=shapes_train_pipeline))
 shapes_val_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False, drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='CocoDataset', data_root=shapes_data_root, metainfo=shapes_metainfo,
+    dataset=dict(type='ShapesCocoDataset', data_root=shapes_data_root, metainfo=shapes_metainfo,
                  ann_file='annotations/val.json', data_prefix=dict(img='val/'),
                  test_mode=True, pipeline=shapes_test_pipeline))
 shapes_test_dataloader = shapes_val_dataloader

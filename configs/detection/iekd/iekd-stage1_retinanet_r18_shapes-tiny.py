@@ -1,6 +1,9 @@
 # Tiny CPU version of detector IE-KD stage 1 on the drawn-shapes COCO set: the frozen teacher is a
 # RetinaNet R-18 (its checkpoint: a shapes-tiny run of ../retinanet_r18_fpn_shapes-tiny.py).
 _base_ = ['./iekd-stage1_retinanet_r50_coco.py', '../../_base_/datasets/shapes_coco_tiny.py']
+# ShapesCocoDataset (the generated shapes set) lives in a module of its own: it imports mmdet
+custom_imports = dict(imports=['mmkd_plugins', 'mmkd_plugins.datasets.shapes_coco_dataset'],
+                      allow_failed_imports=False)
 
 model = dict(
     teacher=dict(backbone=dict(depth=18, init_cfg=None), neck=dict(in_channels=[64, 128, 256, 512]),

@@ -1,6 +1,9 @@
 # Tiny CPU version of detector IE-KD stage 2 on the drawn-shapes COCO set: student and teacher
 # RetinaNet R-18 (teacher factor from iekd-stage1_retinanet_r18_shapes-tiny.py), no downloads.
 _base_ = ['./iekd_retinanet_r50_r18_coco.py', '../../_base_/datasets/shapes_coco_tiny.py']
+# ShapesCocoDataset (the generated shapes set) lives in a module of its own: it imports mmdet
+custom_imports = dict(imports=['mmkd_plugins', 'mmkd_plugins.datasets.shapes_coco_dataset'],
+                      allow_failed_imports=False)
 
 model = dict(
     architecture=dict(backbone=dict(init_cfg=None), bbox_head=dict(num_classes=3),

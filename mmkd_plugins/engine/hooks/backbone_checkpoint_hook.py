@@ -8,8 +8,9 @@ train from scratch instead.
 import os.path as osp
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
+
+from ...utils import unwrap_model
 
 
 @HOOKS.register_module()
@@ -19,7 +20,7 @@ class BackboneCheckpointHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_run(self, runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         for name, module in model.named_modules():
             init_cfg = getattr(module, 'init_cfg', None)
             for cfg in init_cfg if isinstance(init_cfg, list) else [init_cfg]:

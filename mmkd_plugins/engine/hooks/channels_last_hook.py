@@ -1,6 +1,5 @@
 """Train and evaluate in the channels-last memory format (NHWC), the fast CPU path for the small
-CIFAR ResNets: on 2 cores a resnet20 step at batch 128 takes 157 ms channels-last against 226 ms
-NCHW, resnet8 59 against 131 ms (bare torch, measured 2026-11-24, ``benchmarks/speed/bench_speed.py``).
+CIFAR ResNets (the measured speed-up: ``benchmarks/speed/README.md``).
 
 The hook converts every parameter and buffer of the model (students, teachers, connectors) and
 the optimiser's state tensors in place once training starts -- after the weights are initialised
@@ -11,8 +10,9 @@ memory layout changes, not the values: a run gives the same losses within float 
 """
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
+
+from ...utils import unwrap_model
 
 
 def to_channels_last(x):
@@ -41,7 +41,7 @@ class ChannelsLastHook(Hook):
     def _apply(self, runner):
         if self._handle is not None:
             return
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         model.to(memory_format=torch.channels_last)  # in place: same Parameter objects
         self._handle = model.data_preprocessor.register_forward_hook(self._convert)
         optim_wrapper = getattr(runner, 'optim_wrapper', None)

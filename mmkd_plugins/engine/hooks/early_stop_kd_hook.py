@@ -8,9 +8,13 @@ losses). This subclass refuses what it would silently accept: a stop epoch outsi
 [1, max_epochs), or a model that has no distillation to stop. It also re-applies the switch after
 a resume from a later epoch (the flag is not part of the checkpoint).
 """
-from mmengine.model import is_model_wrapper
+import warnings
+
+from mmengine.registry import HOOKS
 from mmrazor.engine.hooks import StopDistillHook
-from mmrazor.registry import HOOKS
+from mmrazor.registry import HOOKS as MMRAZOR_HOOKS
+
+from ...utils import unwrap_model
 
 
 @HOOKS.register_module()
@@ -31,8 +35,19 @@ class EarlyStopKDHook(StopDistillHook):
         if self.stop_epoch >= runner.max_epochs:
             raise ValueError(f'EarlyStopKDHook: stop_epoch={self.stop_epoch} is not before '
                              f'max_epochs={runner.max_epochs}; distillation would never stop')
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         if not hasattr(model, 'distillation_stopped'):
             raise TypeError(f'EarlyStopKDHook: {type(model).__name__} has no '
                             f'`distillation_stopped` switch; use it with a teacher-student '
                             f'algorithm (TeacherDistill / SingleTeacherDistill)')
+
+
+@MMRAZOR_HOOKS.register_module('EarlyStopKDHook')
+def _early_stop_kd_hook_old_spelling(**kwargs):
+    """The spelling of earlier configs, ``type='mmrazor.EarlyStopKDHook'``: still builds the
+    hook, and says how to write it now."""
+    warnings.warn("type='mmrazor.EarlyStopKDHook' is the old spelling: EarlyStopKDHook is in "
+                  "mmengine's root HOOKS like every mmkd-plugins hook; write "
+                  "type='EarlyStopKDHook'", DeprecationWarning, stacklevel=2)
+    return EarlyStopKDHook(**kwargs)
+

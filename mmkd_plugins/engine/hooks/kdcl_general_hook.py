@@ -3,10 +3,10 @@ import torch
 import torch.nn.functional as F
 from mmengine import dist
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
 
-from mmkd_plugins.models.algorithms.kdcl_ensembles import GeneralEnsemble
+from ...models.algorithms.kdcl_ensembles import GeneralEnsemble
+from ...utils import sample_labels, unwrap_model
 
 
 @HOOKS.register_module()
@@ -35,7 +35,7 @@ class KDCLGeneralHook(Hook):
 
     @staticmethod
     def _model(runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         if not isinstance(getattr(model, 'ensemble', None), GeneralEnsemble):
             raise TypeError("KDCLGeneralHook needs a KDCL model with ensemble type='General'")
         return model
@@ -66,7 +66,7 @@ class KDCLGeneralHook(Hook):
         for data in loader:
             data = model.data_preprocessor(data, False)
             logits = model(data['inputs'], mode='tensor')
-            labels = torch.cat([s.gt_label.reshape(-1)[:1] for s in data['data_samples']])
+            labels = sample_labels(data['data_samples'])
             probs = torch.stack([F.softmax(z.float(), 1) for z in logits]).cpu()
             n = probs.shape[1]
             total += GeneralEnsemble.error_covariance(probs, labels.cpu()) * n

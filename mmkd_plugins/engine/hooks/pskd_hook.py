@@ -1,7 +1,8 @@
 """Drives PS-KD's per-epoch state: alpha_t, the snapshot of last epoch's model, and checks."""
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
+
+from ...utils import unwrap_model
 
 
 @HOOKS.register_module()
@@ -20,7 +21,7 @@ class PSKDHook(Hook):
 
     @staticmethod
     def _algorithm(runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = unwrap_model(runner.model)
         if not hasattr(model, 'set_alpha'):
             raise TypeError(f'PSKDHook: runner.model is {type(model).__name__}, not PSKD')
         return model

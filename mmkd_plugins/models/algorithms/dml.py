@@ -45,7 +45,7 @@ from mmrazor.registry import MODELS
 from ..connectors import IEAutoEncoder, IEPartEncoder
 from ..losses import ExplorationLoss, InheritanceLoss
 from .kdcl import KDCL
-from .teacher_distill import check_recorder_sources
+from .utils import check_recorder_sources
 
 
 @MODELS.register_module()

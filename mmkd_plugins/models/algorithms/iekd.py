@@ -19,8 +19,8 @@ from mmrazor.models.algorithms import BaseAlgorithm
 from mmrazor.models.task_modules import RecorderManager
 from mmrazor.registry import MODELS
 
-from .pskd import merge_data_preprocessor
-from .teacher_distill import check_recorder_sources, check_teacher_ckpt, load_teacher
+from .utils import (check_recorder_sources, check_teacher_ckpt, load_teacher,
+                    merge_data_preprocessor)
 
 RECONSTRUCTIONS = ('l1', 'l2')
 

@@ -25,7 +25,8 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmrazor.registry import MODELS
 
-from .kdcl_ensembles import GeneralEnsemble, LinearEnsemble, build_ensemble
+from ...utils import sample_labels
+from .kdcl_ensembles import GeneralEnsemble, build_ensemble
 
 
 @MODELS.register_module()
@@ -35,7 +36,9 @@ class KDCL(BaseModel):
     Args:
         students (list[dict | BaseModel]): m >= 2 mmpretrain classifiers (configs, or
             ``dict(cfg_path='mmpretrain::...')``), all with the same ``head.num_classes``.
-        ensemble (dict): ``dict(type='Naive'|'Linear'|'MinLogit'|'General', ...)``.
+        ensemble (dict): ``dict(type='Naive'|'Linear'|'MinLogit'|'General', ...)``, or the
+            type of an ensemble of your own registered in
+            :data:`mmkd_plugins.registry.KDCL_ENSEMBLES`.
         temperature (float): Softmax temperature T of the KL term. Defaults to 2.
         kd_weight (float): Weight of the KL term (lambda). Defaults to 1.
         ce_weight (float): Weight of each student's CE. Defaults to 1.
@@ -91,7 +94,7 @@ class KDCL(BaseModel):
 
     @staticmethod
     def _labels(data_samples, device):
-        return torch.cat([s.gt_label.reshape(-1)[:1] for s in data_samples]).to(device)
+        return sample_labels(data_samples, device)
 
     def forward(self, inputs, data_samples=None, mode='tensor'):
         if mode == 'loss':
@@ -119,7 +122,7 @@ class KDCL(BaseModel):
             losses[f'student{i}.loss_ce'] = self.ce_weight * F.cross_entropy(z, labels)
             kl = F.kl_div(F.log_softmax(z / t, dim=1), p_t, reduction='batchmean')
             losses[f'student{i}.loss_kd'] = self.kd_weight * t * t * kl
-        if isinstance(self.ensemble, LinearEnsemble):
+        if hasattr(self.ensemble, 'loss'):  # an ensemble with parameters (KDCL-Linear)
             losses['ensemble.loss_ce'] = self.ensemble.loss(logits, labels)
         return losses
 

@@ -19,9 +19,13 @@ Collaborative Learning", CVPR 2020, Sec. 3.2). Each maps the m students' logits 
   ``ridge * trace(C)/m`` is added to its diagonal before solving, so correlated members keep
   ``C`` invertible; until the first fit ``w = 1/m``.
 """
+import inspect
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from ...registry import KDCL_ENSEMBLES
 
 
 def _stack(logits):
@@ -30,6 +34,7 @@ def _stack(logits):
     return torch.stack(list(logits))  # m x B x C
 
 
+@KDCL_ENSEMBLES.register_module('Naive')
 class NaiveEnsemble(nn.Module):
     """The lowest-cross-entropy member's logits, per sample or per batch.
 
@@ -58,6 +63,7 @@ class NaiveEnsemble(nn.Module):
         return z.gather(0, choice.view(1, -1, 1).expand(1, -1, z.shape[2])).squeeze(0)
 
 
+@KDCL_ENSEMBLES.register_module('MinLogit')
 class MinLogitEnsemble(nn.Module):
     """Per-class minimum of ``z_i - z_i[y]`` over members."""
 
@@ -67,6 +73,7 @@ class MinLogitEnsemble(nn.Module):
         return (z - gt).min(dim=0).values
 
 
+@KDCL_ENSEMBLES.register_module('Linear')
 class LinearEnsemble(nn.Module):
     """``sum_i a_i z_i`` with learnable ``a``."""
 
@@ -87,6 +94,7 @@ class LinearEnsemble(nn.Module):
         return F.cross_entropy(self([z.detach() for z in logits]), labels)
 
 
+@KDCL_ENSEMBLES.register_module('General')
 class GeneralEnsemble(nn.Module):
     """``sum_i w_i z_i`` with ``w`` from the held-out error covariance (closed form)."""
 
@@ -133,26 +141,26 @@ class GeneralEnsemble(nn.Module):
         return torch.einsum('m,mbc->bc', self.weights.to(z.dtype), z)
 
 
-ENSEMBLES = {
-    'Naive': NaiveEnsemble,
-    'Linear': LinearEnsemble,
-    'MinLogit': MinLogitEnsemble,
-    'General': GeneralEnsemble,
-}
-
-
 def build_ensemble(cfg, num_members):
-    """``dict(type='Naive'|'Linear'|'MinLogit'|'General', ...)`` -> ensemble module."""
+    """``dict(type=NAME, ...)`` -> the ensemble module registered as NAME in ``KDCL_ENSEMBLES``
+    (``'Naive'``, ``'Linear'``, ``'MinLogit'``, ``'General'``, or a user's own), with
+    ``num_members`` filled in when its ``__init__`` takes it."""
     cfg = dict(cfg)
     kind = cfg.pop('type', None)
-    if kind not in ENSEMBLES:
-        raise ValueError(f'KDCL: ensemble type={kind!r} is not one of {list(ENSEMBLES)}')
-    if kind in ('Linear', 'General'):
+    cls = KDCL_ENSEMBLES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f'KDCL: ensemble type={kind!r} is not one of '
+                         f'{sorted(KDCL_ENSEMBLES.module_dict)}; register your own with '
+                         f'@mmkd_plugins.registry.KDCL_ENSEMBLES.register_module()')
+    params = [n for n, p in inspect.signature(cls.__init__).parameters.items()
+              if n != 'self' and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if 'num_members' in params:
         cfg['num_members'] = num_members
-    elif kind == 'Naive':
-        unknown = sorted(set(cfg) - {'per'})
-        if unknown:
-            raise ValueError(f"KDCL: ensemble Naive takes only 'per', got {unknown}")
-    elif cfg:
-        raise ValueError(f'KDCL: ensemble {kind} takes no arguments, got {sorted(cfg)}')
-    return ENSEMBLES[kind](**cfg)
+        params.remove('num_members')
+    unknown = sorted(set(cfg) - set(params) - {'num_members'})
+    if unknown:
+        if not params:
+            raise ValueError(f'KDCL: ensemble {kind} takes no arguments, got {unknown}')
+        raise ValueError(f"KDCL: ensemble {kind} takes only {', '.join(map(repr, params))}, got "
+                         f'{unknown}')
+    return KDCL_ENSEMBLES.build(dict(cfg, type=kind))

@@ -33,28 +33,11 @@ from mmpretrain.models.losses.cross_entropy_loss import soft_cross_entropy
 from mmrazor.models.algorithms.base import BaseAlgorithm
 from mmrazor.registry import MODELS
 
+from ...utils import sample_labels
 from .prediction_memory import PredictionMemory
+from .utils import merge_data_preprocessor
 
 SOURCES = ('memory', 'snapshot')
-
-
-def merge_data_preprocessor(architecture, data_preprocessor):
-    """Hand a config's top-level ``data_preprocessor`` to the wrapped classifier.
-
-    mmengine's Runner puts the config's ``data_preprocessor`` (mean/std/num_classes, usually no
-    ``type``) on the outermost model, which here is the algorithm. As for a plain
-    ``ImageClassifier``, it belongs to the classifier: merge it under the architecture's own
-    ``data_preprocessor`` (whose keys win, e.g. ``batch_augments``) and let the algorithm use the
-    classifier's preprocessor.
-    """
-    if isinstance(data_preprocessor, dict) and isinstance(architecture, dict) \
-            and 'type' in architecture:
-        architecture = dict(architecture)
-        architecture['data_preprocessor'] = {
-            **data_preprocessor, **(architecture.get('data_preprocessor') or {})
-        }
-        data_preprocessor = None
-    return architecture, data_preprocessor
 
 
 @MODELS.register_module()
@@ -152,7 +135,7 @@ class PSKD(BaseAlgorithm):
         if alpha < 0:
             raise RuntimeError("PSKD: alpha_t was never set: add dict(type='PSKDHook') to "
                                'custom_hooks')
-        labels = torch.cat([s.gt_label.reshape(-1)[:1] for s in data_samples]).to(inputs.device)
+        labels = sample_labels(data_samples, inputs.device)
         onehot = F.one_hot(labels, self.num_classes).float()
         indices = self._sample_indices(data_samples, inputs.device)
 

@@ -10,49 +10,16 @@ failure modes explicit:
 - the distiller (recorders, connectors, losses) is built in mmrazor's scope, so configs whose
   default scope is mmpretrain's name mmrazor's parts without a prefix;
 - every recorder's ``source`` must name a module of its model (``backbone.layer3``); the error
-  lists the model's stage names.
+  lists the model's stage names;
+- the teacher is built without consuming the random state, so for a seed the student starts
+  from the weights it would have alone.
 """
-import os.path as osp
-
-from mmengine.runner import load_checkpoint
+import torch
 from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.registry import MODELS
 
-from .pskd import merge_data_preprocessor
-
-
-def check_recorder_sources(recorders_cfg, model, side):
-    """Raise a ValueError when a ModuleOutputs/ModuleInputs recorder names no module of model."""
-    names = dict(model.named_modules())
-    for key, rec in (recorders_cfg or {}).items():
-        if 'Module' in rec.get('type', '') and rec.get('source') not in names:
-            top = sorted({n.rsplit('.', 1)[0] for n in names if n.count('.') == 2})
-            raise ValueError(f'{side}_recorders.{key}: source={rec.get("source")!r} is not a '
-                             f'module of the {side}; stages are e.g. {top[:12]}')
-
-
-def teacher_how(teacher_config):
-    """How to make a missing teacher checkpoint: a config to train, or an instruction."""
-    if not teacher_config:
-        return 'train the teacher first'
-    if teacher_config.endswith('.py'):
-        return f'train it with `python tools/train.py {teacher_config}`'
-    return teacher_config
-
-
-def check_teacher_ckpt(who, teacher_ckpt, teacher_config=None):
-    """A local teacher checkpoint must exist (URLs are fetched by mmengine); the error says
-    how to make it."""
-    if not teacher_ckpt or ('://' not in teacher_ckpt and not osp.isfile(teacher_ckpt)):
-        raise FileNotFoundError(f'{who}: teacher checkpoint teacher_ckpt={teacher_ckpt!r} not '
-                                f'found; {teacher_how(teacher_config)} (or `make teachers`), '
-                                f'or set model.teacher_ckpt')
-
-
-def load_teacher(teacher, teacher_ckpt):
-    """Load the teacher strictly and keep init_weights() from overwriting it."""
-    load_checkpoint(teacher, teacher_ckpt, map_location='cpu', strict=True, logger='current')
-    teacher._is_init = True
+from .utils import (check_recorder_sources, check_teacher_ckpt, load_teacher,
+                    merge_data_preprocessor)
 
 
 @MODELS.register_module()
@@ -84,7 +51,11 @@ class TeacherDistill(SingleTeacherDistill):
         if isinstance(kwargs['architecture'], dict):
             kwargs['architecture'] = MODELS.build(kwargs['architecture'])
         if isinstance(teacher, dict):
-            teacher = MODELS.build(teacher)
+            # built without consuming the random state (a frozen teacher's weights come from
+            # teacher_ckpt): the student then draws the initial weights it draws alone, so a
+            # seed pairs a run with its baseline -- and with its --distill-off control
+            with torch.random.fork_rng(devices=[]):
+                teacher = MODELS.build(teacher)
         for side, model in (('student', kwargs['architecture']), ('teacher', teacher)):
             check_recorder_sources(distiller.get(f'{side}_recorders'), model, side)
         super().__init__(distiller, teacher, teacher_ckpt=None, **kwargs)

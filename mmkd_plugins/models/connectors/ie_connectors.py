@@ -24,7 +24,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 from mmrazor.models.architectures.connectors.base_connector import BaseConnector
 from mmrazor.registry import MODELS
 
-from mmkd_plugins.export import state_dict_mismatch
+from ...utils import state_dict_mismatch
 
 SPLITS = ('natural', 'random')
 PARTS = ('inheritance', 'exploration')

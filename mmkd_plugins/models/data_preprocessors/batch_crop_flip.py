@@ -1,16 +1,16 @@
 """Random crop and flip applied to the whole batch in the data preprocessor, drawing exactly the
 random numbers the per-sample pipeline would.
 
-On 2 CPU cores the per-image ``RandomCrop(padding) -> RandomFlip`` of the data pipeline (numpy +
-OpenCV calls per image) costs about 10 ms of every 128-image batch -- a sixth of a resnet8 step
-(``benchmarks/speed/bench_speed.py``). :class:`BatchCropFlipDataPreprocessor` moves those two
+The per-image ``RandomCrop(padding) -> RandomFlip`` of the data pipeline (numpy + OpenCV calls per
+image) is a sizeable share of a small CIFAR ResNet's CPU step (measured:
+``benchmarks/speed/README.md``). :class:`BatchCropFlipDataPreprocessor` moves those two
 transforms out of the dataset pipeline: it stacks the batch, asks the very transform objects of
 mmpretrain (``RandomCrop.rand_crop_params``) and mmcv (``RandomFlip._choose_direction``) for each
 image's random parameters, in the pipeline's order (image by image: crop offsets, then flip), and
 applies every crop and flip at once with one gather on the padded batch. With the data loaded in
 the training process (``num_workers=0``, as the Fashion-MNIST protocol does) the numpy random
 stream is consumed in the same order as by the pipeline, so a seed gives bit-identical training
-inputs (``tests/test_batch_crop_flip.py``). With worker processes the draws happen in the main
+inputs (``tests/test_fast_path.py``). With worker processes the draws happen in the main
 process instead of the workers: the same distribution, another stream.
 
 What is not reproduced: the per-sample metainfo keys ``flip`` / ``flip_direction`` (no
@@ -164,7 +164,7 @@ class BatchCropFlipDataPreprocessor(ClsDataPreprocessor):
                 and data.get('data_samples')):
             # ClsDataPreprocessor concatenates the labels, moves them to the device and sets
             # them on every sample again; on the CPU with nothing to add (no batch augments, no
-            # one-hot scores) that gives back the labels PackInputs set: skip it (~2 ms a batch)
+            # one-hot scores) that gives back the labels PackInputs set: skip it
             out = super().forward(dict(data, data_samples=None), training)
             return dict(out, data_samples=data['data_samples'])
         return super().forward(data, training)

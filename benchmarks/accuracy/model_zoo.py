@@ -1,17 +1,16 @@
 """Write each config family's ``metafile.yml``, its README's results block and ``model-index.yml``.
 
-    python tools/misc/model_zoo.py            # rewrite them from configs/ and the committed results
-    python tools/misc/model_zoo.py --check    # exit 1 if any of them is out of date (tests, CI)
+    python -m benchmarks.accuracy.model_zoo            # rewrite them from configs/ and the results
+    python -m benchmarks.accuracy.model_zoo --check    # exit 1 if any is out of date (tests, CI)
 
 Every config under ``configs/<family>/`` (``_base_`` excluded) becomes one model entry of that
 family's metafile (the format of mmpretrain / mmrazor, read by ``mim search mmkd_plugins``). The
 results are ours as measured: the Fashion-MNIST protocol rows of the accuracy table
 (``benchmarks/accuracy/results/``, mean over the committed seeds). The papers' numbers, where a
 paper reports the setting of a config, are listed beside ours in the README block only, so a
-metafile never shows a number that we did not measure. ``benchmarks/accuracy/run_table.py
---report-only`` calls this after every table rebuild.
+metafile never shows a number that we did not measure. The table's report
+(``python -m benchmarks.accuracy.run_table --report-only``) calls this after every rebuild.
 """
-import importlib.util
 import os
 import os.path as osp
 import re
@@ -19,11 +18,12 @@ import statistics
 import sys
 
 import yaml
+
 from mmkd_plugins.cli import ArgumentParser, run
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from .protocol import REPO, ROWS, Settings, load_results, metric_key
+
 CONFIGS = osp.join(REPO, 'configs')
-RUN_TABLE = osp.join(REPO, 'benchmarks', 'accuracy', 'run_table.py')
 
 # One entry per family folder: the collection of its metafile and the README header facts.
 FAMILIES = {
@@ -102,13 +102,6 @@ DATASETS = {
 }
 
 
-def _run_table():
-    spec = importlib.util.spec_from_file_location('run_table', RUN_TABLE)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def family_configs(family):
     root = osp.join(CONFIGS, family)
     out = []
@@ -134,15 +127,15 @@ def layout_of(stem, cfg):
     return None, cfg.train_dataloader.batch_size
 
 
-def measured(table):
+def measured(results_dir=None):
     """config path (relative) -> (top-1 mean, ECE mean, seeds, dates, machines)."""
-    res = table.load_results()
+    res = load_results(results_dir or Settings().results)
     out = {}
-    for key, (_, config, kind, _, _) in table.ROWS.items():
+    for key, (_, config, kind, _, _) in ROWS.items():
         runs = res.get(key)
         if not runs:
             continue
-        mk = table.metric_key(key)
+        mk = metric_key(key)
         vals = [r['metrics'][mk] for r in runs.values()]
         eces = [r['metrics']['ECE'] for r in runs.values()]
         sd = statistics.stdev(vals) if len(vals) > 1 else 0.0
@@ -193,7 +186,8 @@ def build(family, ours):
         paper_txt = f'{paper[0]} / {paper[1]} ({paper[2]})' if paper else '—'
         if m:
             who = ' (student 0)' if m['online'] else ''
-            ours_txt = (f'{m["top1"]:.2f} ± {m["top1_sd"]:.2f}{who} / {m["ece"]:.2f}; seeds '
+            spread = (f' ± {m["top1_sd"]:.2f}' if len(m['seeds']) > 1 else ' (1 seed)')
+            ours_txt = (f'{m["top1"]:.2f}{spread}{who} / {m["ece"]:.2f}; seeds '
                         f'{",".join(map(str, m["seeds"]))}; {", ".join(m["dates"])}; '
                         f'{"; ".join(m["machine"])}')
         else:
@@ -222,13 +216,12 @@ def _readme_with_block(path, block):
     return f'{head}{begin}\n{block}\n{end}{rest.split(end, 1)[1]}'
 
 
-def update(check=False, progress=False, table=None):
+def update(check=False, progress=False):
     """Rewrite (or, with ``check``, compare) every metafile, README block and model-index.yml.
 
-    ``table`` is the loaded ``run_table`` module when the caller is it (else it is loaded here).
     Returns the list of files that were (or would be) changed."""
     from mmengine.utils import ProgressBar
-    ours = measured(table or _run_table())  # the committed results, read once for all families
+    ours = measured()  # the committed results, read once for all families
     stale = []
     targets = {osp.join(REPO, 'model-index.yml'): index_text()}
     bar = ProgressBar(len(FAMILIES)) if progress else None
@@ -261,7 +254,7 @@ def main(argv=None):
     stale = update(check=args.check, progress=True)
     print()
     if args.check and stale:
-        print('out of date (run python tools/misc/model_zoo.py): ' + ', '.join(stale),
+        print('out of date (run python -m benchmarks.accuracy.model_zoo): ' + ', '.join(stale),
               file=sys.stderr)
         return 1
     print(('would change: ' if args.check else 'written: ') + (', '.join(stale) or 'nothing'))

@@ -1,0 +1,238 @@
+"""The accuracy table's runs: one (row, seed) trained through mmengine's Runner, its curves and
+final test metrics written as one result file (format: :mod:`.protocol`).
+
+Runs whose file exists are skipped, so the table resumes across sessions; checkpoints the later
+rows need (teachers, IE-KD stage 1, the TAKD assistant) are retrained into the work folder when
+missing.
+"""
+import datetime
+import json
+import os
+import os.path as osp
+import platform
+import subprocess
+import time
+
+import torch
+from mmengine.hooks import Hook
+
+from mmkd_plugins.evaluation import reliability_bins
+from mmkd_plugins.utils import sample_labels, unwrap_model
+
+from .protocol import (CALIBRATION, N_TRAIN_CURVE, REPO, ROWS, STAGE1_CFG, TAKD1_CFG,
+                       metric_key)
+
+
+def git_commit():
+    try:
+        return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=REPO, text=True,
+                              capture_output=True).stdout.strip()
+    except OSError:
+        return 'unknown'
+
+
+def machine():
+    return (f'{platform.node()}: {os.cpu_count()} CPU cores, no GPU, '
+            f'torch threads {torch.get_num_threads()}')
+
+
+def predict(model, loader):
+    """(softmax scores N x C, labels N) of ``model`` (unwrapped) on every batch of ``loader``."""
+    model = unwrap_model(model)
+    was_training = model.training
+    model.eval()
+    scores, labels = [], []
+    with torch.no_grad():
+        for batch in loader:
+            samples = model.val_step(batch)
+            scores.append(torch.stack([s.pred_score.float().cpu() for s in samples]))
+            labels.append(sample_labels(samples).cpu())
+    model.train(was_training)
+    return torch.cat(scores), torch.cat(labels)
+
+
+class CurveHook(Hook):
+    """Test top-1 after every epoch (from the val metrics) and top-1 on a fixed set of training
+    images without augmentation (train accuracy)."""
+    priority = 'LOW'
+
+    def __init__(self, metric, train_loader):
+        self.metric, self.loader = metric, train_loader
+        self.curve, self.train_curve, self.last_metrics = [], [], {}
+
+    def after_val_epoch(self, runner, metrics=None):
+        if metrics and self.metric in metrics:
+            self.curve.append(round(float(metrics[self.metric]), 4))
+            self.last_metrics = {k: float(v) for k, v in metrics.items()}
+
+    def after_train_epoch(self, runner):
+        scores, labels = predict(runner.model, self.loader)
+        self.train_curve.append(round(100.0 * float((scores.argmax(1) == labels).double().mean()),
+                                      4))
+
+
+def reliability(runner, n_bins=10):
+    """Equal-width confidence bins of the final model on the test set (reliability diagram)."""
+    return reliability_bins(*predict(runner.model, runner.val_dataloader), n_bins)
+
+
+def train_config(config, seed, work_dir, settings, edit=None, curves=False, multi=False):
+    """Train ``config`` with ``seed`` into ``work_dir``; returns (runner, hook, seconds)."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(osp.join(REPO, config))
+    cfg.work_dir = work_dir
+    cfg.randomness = dict(seed=seed)
+    cfg.log_level = 'WARNING'
+    cfg.default_hooks.logger.interval = 1000
+    if curves:
+        cfg.val_evaluator = CALIBRATION + ([dict(type='KDCLAccuracy')] if multi else [])
+        cfg.test_evaluator = cfg.val_evaluator
+    if edit is not None:
+        edit(cfg)
+    if settings.smoke:
+        settings.smoke(cfg)
+    runner = Runner.from_cfg(cfg)
+    hook = None
+    if curves:
+        loader_cfg = dict(cfg.val_dataloader)
+        loader_cfg['dataset'] = dict(cfg.train_dataloader.dataset)
+        loader_cfg['dataset']['indices'] = N_TRAIN_CURVE
+        loader_cfg['dataset']['pipeline'] = [dict(type='PackInputs')]
+        loader_cfg['num_workers'], loader_cfg['persistent_workers'] = 0, False
+        metric = 'kdcl/student0/top1' if multi else 'accuracy/top1'
+        hook = CurveHook(metric, runner.build_dataloader(loader_cfg))
+        runner.register_hook(hook)
+    t = time.perf_counter()
+    runner.train()
+    seconds = time.perf_counter() - t
+    return runner, hook, seconds
+
+
+class Table:
+    """Trains the rows' missing (row, seed) runs, their prerequisites first.
+
+    Args:
+        settings (Settings): where results and work files go, epochs, smoke edit.
+        commit (bool): git-commit each result file as soon as it is written.
+    """
+
+    def __init__(self, settings, commit=False):
+        self.settings, self.commit = settings, commit
+
+    # -- prerequisites (checkpoints, retrained when missing) ----------------------------------
+    def teacher_ckpt(self, seed, epoch=None):
+        epoch = epoch or self.settings.epochs
+        ckpt = osp.join(self.settings.work, 'teacher', f'seed{seed}', f'epoch_{epoch}.pth')
+        if not osp.isfile(ckpt):
+            self.run_row('teacher', seed, force=True)
+        return ckpt
+
+    def _distilled(self, name, config, seed):
+        """Train a prerequisite distillation run (from the seed's teacher) once; its last
+        checkpoint."""
+        work = osp.join(self.settings.work, name, f'seed{seed}')
+        ckpt = osp.join(work, f'epoch_{self.settings.epochs}.pth')
+        if not osp.isfile(ckpt):
+            teacher = self.teacher_ckpt(seed)
+            print(f'[table] {name}, seed {seed}', flush=True)
+
+            def edit(cfg):
+                cfg.model.teacher_ckpt = teacher
+            _, _, s = train_config(config, seed, work, self.settings, edit)
+            self._prereq_seconds(f'{name}_seed{seed}', s)
+        return ckpt
+
+    def stage1_ckpt(self, seed):
+        return self._distilled('iekd_stage1', STAGE1_CFG, seed)
+
+    def assistant(self, seed):
+        """TAKD's assistant (resnet14), exported as a plain classifier for stage 2."""
+        out = osp.join(self.settings.work, 'takd_assistant', f'seed{seed}', 'student.pth')
+        if not osp.isfile(out):
+            from mmkd_plugins.export import export_student
+            export_student(self._distilled('takd_assistant', TAKD1_CFG, seed), out)
+        return out
+
+    def _prereq_seconds(self, key, seconds):
+        path = osp.join(self.settings.results, 'prerequisites.json')
+        data = {}
+        if osp.isfile(path):
+            with open(path) as f:
+                data = json.load(f)
+        data[key] = round(seconds, 1)
+        os.makedirs(self.settings.results, exist_ok=True)
+        with open(path, 'w') as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+
+    # -- rows -----------------------------------------------------------------------------------
+    def run_row(self, key, seed, force=False):
+        """The row's result for ``seed``: read from its file, or trained and written."""
+        label, config, kind, _, _ = ROWS[key]
+        out = osp.join(self.settings.results, key, f'seed{seed}.json')
+        if osp.isfile(out) and not force:
+            with open(out) as f:
+                return json.load(f)
+        teacher = None
+        if kind in ('kd', 'iekd'):
+            teacher = self.teacher_ckpt(seed)
+        elif kind == 'kd_early':
+            teacher = self.teacher_ckpt(seed, epoch=self.settings.epochs // 2)
+        elif kind == 'takd':
+            teacher = self.assistant(seed)
+        stage1 = self.stage1_ckpt(seed) if kind == 'iekd' else None
+
+        def edit(cfg):
+            if teacher is not None:
+                cfg.model.teacher_ckpt = teacher
+            if stage1 is not None:
+                cfg.model.distiller.connectors.teacher_factor.stage1_checkpoint = stage1
+        work = osp.join(self.settings.work, 'teacher' if kind == 'teacher' else key,
+                        f'seed{seed}')
+        print(f'[table] {key} seed {seed} ({config})', flush=True)
+        runner, hook, seconds = train_config(config, seed, work, self.settings, edit,
+                                             curves=True, multi=kind == 'online')
+        if force and osp.isfile(out):  # a teacher retrained for its checkpoint only
+            with open(out) as f:
+                return json.load(f)
+        result = self._result(key, seed, runner, hook, seconds)
+        os.makedirs(osp.dirname(out), exist_ok=True)
+        with open(out, 'w') as f:
+            json.dump(result, f, indent=1)
+        metrics = result['metrics']
+        print(f'[table] {key} seed {seed}: top-1 {metrics.get(metric_key(key))} '
+              f'ECE {metrics.get("ECE")} ({seconds:.0f} s) -> {osp.relpath(out, REPO)}',
+              flush=True)
+        if self.commit:
+            subprocess.run(['git', 'add', out], cwd=REPO)
+            subprocess.run(['git', 'commit', '-q', '-m', f'accuracy table: {key} seed {seed}',
+                            '--', out], cwd=REPO)
+        return result
+
+    @staticmethod
+    def _result(key, seed, runner, hook, seconds):
+        cfg = runner.cfg
+        model = cfg.model
+        student = (model.get('architecture') or model.get('students', [model])[0] or model)
+        student_arch = student.get('backbone', {}).get('arch', '?')
+        if model.get('students'):
+            student_arch = ' + '.join(s.backbone.arch for s in model.students)
+        return dict(
+            row=key, label=ROWS[key][0], seed=seed, metrics=hook.last_metrics,  # last epoch's
+            curve=hook.curve, train_curve=hook.train_curve, reliability=reliability(runner),
+            train_s=round(seconds, 1),
+            protocol=dict(config=ROWS[key][1], n_train=len(runner.train_dataloader.dataset),
+                          epochs=cfg.train_cfg.max_epochs,
+                          batch_size=cfg.train_dataloader.batch_size, student=student_arch,
+                          teacher=(model.get('teacher') or {}).get('backbone', {}).get('arch'),
+                          git_commit=git_commit(), machine=machine(),
+                          date=datetime.date.today().isoformat()))
+
+    def run(self, rows, seeds):
+        """The core rows for every seed first (seed-major), then the others."""
+        core = [k for k in rows if ROWS[k][4]]
+        others = [k for k in rows if not ROWS[k][4]]
+        for keys in (core, others):
+            for seed in seeds:
+                for key in keys:
+                    self.run_row(key, seed)

@@ -1,0 +1,2 @@
+"""Step-time and throughput benchmarks: ratios measured side by side in one process
+(README: benchmarks/speed/README.md)."""
