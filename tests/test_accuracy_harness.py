@@ -28,7 +28,10 @@ def test_smoke_rows_write_results_and_resume(tmp_path):
             continue
         r = json.loads(path.read_text())
         assert {'metrics', 'curve', 'train_curve', 'reliability', 'train_s', 'protocol'} <= set(r)
-        assert len(r['curve']) == len(r['train_curve']) == 2  # one point per epoch
+        assert len(r['curve']) == len(r['train_curve']) == len(r['diagnostics']) == 2
+        assert r['diagnostics'][-1]['epoch'] == 2  # the hook's history: one per validation
+        student = 'student0' if row == 'dml' else 'student'
+        assert 0 <= r['diagnostics'][-1][f'{student}/fit_top1'] <= 100
         assert {'accuracy/top1', 'ECE', 'NLL'} <= set(r['metrics'])
         assert {'config', 'n_train', 'epochs', 'student', 'git_commit', 'machine',
                 'date'} <= set(r['protocol'])

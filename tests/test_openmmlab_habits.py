@@ -192,7 +192,9 @@ BAD = {  # one bad call per tool: a missing file or an out-of-range value
     'tools/analysis/cka.py': ['missing.py', '--layers', 'backbone.layer1'],
     'tools/analysis/active_neurons.py': ['missing.py', '--layers', 'backbone.layer1'],
     'tools/analysis/reliability_diagram.py': ['missing.pkl'],
+    'tools/analysis/distill_report.py': ['missing_run_dir'],
     'tools/misc/make_shapes_coco.py': ['out', '--n-train', '0'],
+    'tools/misc/gpu_wheels.py': ['out', '--max-mib', 'many'],
 }
 
 

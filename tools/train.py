@@ -1,7 +1,7 @@
 """Train a model from an OpenMMLab config (modelled on mmpretrain's tools/train.py).
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--tensorboard]
-                             [--cfg-options k=v ...]
+                             [--distill-off] [--cfg-options k=v ...]
     bash tools/dist_train.sh CONFIG NUM_GPUS [same options]
 """
 import os
@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 
 from mmkd_plugins.cli import ArgumentParser, existing_file, run
 from mmkd_plugins.dist import setup_distributed
+from mmkd_plugins.distill_off import distill_off
 
 
 class _LastValMetrics(Hook):
@@ -40,6 +41,10 @@ def parse_args():
     parser.add_argument('--tensorboard', action='store_true',
                         help='also log to TensorBoard (mmengine TensorboardVisBackend, events in '
                         'WORK_DIR/<timestamp>/vis_data/); same as _base_/tensorboard.py')
+    parser.add_argument('--distill-off', action='store_true',
+                        help='the control run: every distillation weight 0, every CE weight 1, '
+                        'everything else as in CONFIG (mmkd_plugins/distill_off.py); compare a '
+                        'run that did not help with it')
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate checkpoints during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
@@ -81,6 +86,11 @@ def merge_args(cfg, args):
         cfg.auto_scale_lr.enable = True
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if args.distill_off:
+        for change in distill_off(cfg):
+            print(f'--distill-off: {change}', flush=True)
+        if args.work_dir is None:  # beside the distilled run's work dir, not over it
+            cfg.work_dir = cfg.work_dir.rstrip('/') + '_distill-off'
     return cfg
 
 

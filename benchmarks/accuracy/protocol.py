@@ -14,7 +14,8 @@ A result file ``results/<row>/seed<k>.json`` holds ``metrics`` (final top-1, ECE
 NLL, and every student / the ensemble for online methods), ``curve`` (test top-1 after every
 epoch), ``train_curve`` (top-1 on 1,000 training images, without augmentation, after every
 epoch), ``reliability`` (10 equal-width confidence bins of the final model on the test set),
-``train_s`` and ``protocol`` (config, n_train, epochs, student, teacher, git commit, machine,
+``diagnostics`` (what ``DistillDiagnosticsHook`` measured at each validation: fit, target,
+feature losses, learned values; absent from the files written before the hook), ``train_s`` and ``protocol`` (config, n_train, epochs, student, teacher, git commit, machine,
 date).
 
 This module imports nothing of mmengine: the report and the model-zoo writer read the committed
@@ -100,7 +101,7 @@ def metric_key(key):
 
 @dataclasses.dataclass
 class Settings:
-    """Where a table run reads and writes, and how long its runs are.
+    """Where a table run reads and writes, how long its runs are, where its data is.
 
     ``smoke``: a config edit that shrinks every run (``--smoke``: a plumbing check of the
     harness, not the protocol), else ``None``."""
@@ -109,6 +110,7 @@ class Settings:
     figures: str = osp.join(REPO, 'docs', 'figures')
     epochs: int = 40  # checkpoints epoch_{epochs}.pth and, for ESKD (b), the middle one
     smoke: object = None
+    data_root: str = None  # another folder of the Fashion-MNIST .gz files (a GPU box)
 
     @classmethod
     def smoke_run(cls, root):

@@ -16,6 +16,7 @@ import time
 import torch
 from mmengine.hooks import Hook
 
+from mmkd_plugins.engine.hooks import DistillDiagnosticsHook
 from mmkd_plugins.evaluation import reliability_bins
 from mmkd_plugins.utils import sample_labels, unwrap_model
 
@@ -32,8 +33,21 @@ def git_commit():
 
 
 def machine():
-    return (f'{platform.node()}: {os.cpu_count()} CPU cores, no GPU, '
+    gpu = (f'GPU {torch.cuda.get_device_name(0)}' if torch.cuda.is_available() else 'no GPU')
+    return (f'{platform.node()}: {os.cpu_count()} CPU cores, {gpu}, '
             f'torch threads {torch.get_num_threads()}')
+
+
+def set_data_root(cfg, data_root):
+    """Point every Fashion-MNIST loader of ``cfg`` at ``data_root`` (a folder of the four
+    ``*-ubyte.gz`` files: a machine without the Debian package)."""
+    loaders = [cfg.get(name) for name in ('train_dataloader', 'val_dataloader',
+                                          'test_dataloader')]
+    loaders += [h.get('heldout_dataloader') for h in cfg.get('custom_hooks', [])]  # KDCL-General
+    for loader in loaders:
+        dataset = (loader or {}).get('dataset') or {}
+        if str(dataset.get('type', '')).endswith('LocalFashionMNIST'):
+            dataset['data_root'] = data_root
 
 
 def predict(model, loader):
@@ -92,6 +106,8 @@ def train_config(config, seed, work_dir, settings, edit=None, curves=False, mult
         edit(cfg)
     if settings.smoke:
         settings.smoke(cfg)
+    if settings.data_root:
+        set_data_root(cfg, settings.data_root)
     runner = Runner.from_cfg(cfg)
     hook = None
     if curves:
@@ -217,9 +233,12 @@ class Table:
         student_arch = student.get('backbone', {}).get('arch', '?')
         if model.get('students'):
             student_arch = ' + '.join(s.backbone.arch for s in model.students)
+        diagnostics = next((h.history for h in runner.hooks
+                            if isinstance(h, DistillDiagnosticsHook)), [])
         return dict(
             row=key, label=ROWS[key][0], seed=seed, metrics=hook.last_metrics,  # last epoch's
             curve=hook.curve, train_curve=hook.train_curve, reliability=reliability(runner),
+            diagnostics=diagnostics,  # DistillDiagnosticsHook: one dict per validation
             train_s=round(seconds, 1),
             protocol=dict(config=ROWS[key][1], n_train=len(runner.train_dataloader.dataset),
                           epochs=cfg.train_cfg.max_epochs,

@@ -29,7 +29,13 @@ CASES = {  # name: (config, student arch, teacher arch)
 }
 
 
-def bare_steps(arch, teacher_arch, channels_last, n, batch=128):
+def _sync(device):
+    if str(device).startswith('cuda'):
+        torch.cuda.synchronize()
+
+
+def bare_steps(arch, teacher_arch, channels_last, n, batch=128, device='cpu'):
+    """Seconds of each of ``n`` bare-torch training steps (3 warm-up steps not counted)."""
     from mmpretrain.registry import MODELS
     torch.manual_seed(0)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
@@ -37,8 +43,8 @@ def bare_steps(arch, teacher_arch, channels_last, n, batch=128):
     def net(a):
         bb = MODELS.build(dict(type='CIFARResNet', arch=a, in_channels=1))
         width = bb(torch.zeros(1, 1, 28, 28))[-1].shape[1]
-        return torch.nn.Sequential(bb, torch.nn.Identity()).to(memory_format=fmt), \
-            torch.nn.Linear(width, 10)
+        return torch.nn.Sequential(bb, torch.nn.Identity()).to(device, memory_format=fmt), \
+            torch.nn.Linear(width, 10).to(device)
 
     bb, fc = net(arch)
     teacher = None
@@ -47,10 +53,11 @@ def bare_steps(arch, teacher_arch, channels_last, n, batch=128):
         teacher[0].eval()
     opt = torch.optim.SGD(list(bb.parameters()) + list(fc.parameters()), lr=0.01, momentum=0.9,
                           nesterov=True, weight_decay=5e-4)
-    x = torch.randn(batch, 1, 28, 28).contiguous(memory_format=fmt)
-    y = torch.randint(0, 10, (batch, ))
+    x = torch.randn(batch, 1, 28, 28).to(device).contiguous(memory_format=fmt)
+    y = torch.randint(0, 10, (batch, )).to(device)
     times = []
     for i in range(n + 3):
+        _sync(device)
         t = time.perf_counter()
         z = fc(bb(x)[-1].mean((2, 3)))
         loss = F.cross_entropy(z, y)
@@ -62,12 +69,15 @@ def bare_steps(arch, teacher_arch, channels_last, n, batch=128):
         opt.zero_grad()
         loss.backward()
         opt.step()
+        _sync(device)
         if i >= 3:
             times.append(time.perf_counter() - t)
     return times
 
 
-def runner_steps(config, n, tmp):
+def runner_steps(config, n, tmp, edit=None):
+    """Seconds between the runner's iterations (IterTimerHook) over ``n`` steps of ``config``
+    (on the device mmengine picks: the GPU when there is one); ``edit(cfg)`` before building."""
     from mmengine.config import Config
     from mmengine.runner import Runner
     from mmkd_plugins.testing import standin_checkpoints
@@ -79,6 +89,8 @@ def runner_steps(config, n, tmp):
     cfg.train_cfg.val_interval = 10  # no validation inside the measured epoch
     cfg.train_dataloader.dataset.indices = 128 * (n + 3)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=False)
+    if edit is not None:
+        edit(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
     # IterTimerHook: wall time between iterations, data loading included

@@ -26,5 +26,7 @@ test_dataloader = val_dataloader
 default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=10, max_keep_ckpts=1, save_last=True, save_best=None),
-    channels_last=dict(type='ChannelsLastHook'))
+    channels_last=dict(type='ChannelsLastHook'),
+    # fit, target and loss balance at every validation (tools/analysis/distill_report.py)
+    diagnostics=dict(type='DistillDiagnosticsHook', num_images=1000, grad_interval=50))
 randomness = dict(seed=0)

@@ -1,0 +1,285 @@
+"""DistillDiagnosticsHook on every family (tiny runs: the scalars are there and finite, in
+scalars.json too), its numbers against hand computations (a fixed teacher's target top-1 is its
+accuracy on the same images; the gradient ratio of two hand-weighted terms), and the control
+run (--distill-off): a teacher-student config's losses equal the plain classifier's step by step
+on the same seed."""
+import json
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.registry import DefaultScope
+from mmengine.runner import Runner
+from mmrazor.registry import MODELS
+
+from conftest import FAMILY_CONFIGS, config_path, shrink, standin_checkpoints
+from mmkd_plugins.distill_off import distill_off
+from mmkd_plugins.engine.hooks import DistillDiagnosticsHook
+from mmkd_plugins.evaluation.distill_diagnostics import diagnose
+from test_datasets import needs_data
+
+FAMILIES = {  # family: (config, diagnostics every run of it must log)
+    'plain': ('student/fit_top1', ),
+    'pskd-memory': ('student/fit_top1', 'student/target_top1', 'alpha_t'),
+    'kdcl-minlogit': ('student0/target_entropy', 'student1/agreement'),
+    'kdcl-linear': ('student1/kl', 'ensemble_weight0', 'ensemble_weight1'),
+    'dml-alternate': ('student0/target_top1', 'student1/kl'),
+    'iedml': ('student1/agreement', ),
+    'kd': ('student/target_top1', 'student/kl', 'distill.loss_kl'),
+    'fitnets': ('student/fit_nll', 'distill.loss_hint'),
+    'at': ('student/confidence', ),
+    'iekd-stage1': (),
+    'iekd-stage2': ('student/target_top1', 'distill.loss_inheritance',
+                    'distill.loss_exploration'),
+}
+GRAD_RATIO = {'kd': ['student'], 'kdcl-minlogit': ['student0', 'student1'],
+              'dml-alternate': ['student0', 'student1']}
+
+
+def tiny(rel, tmp_path, n_train=32, **hook):
+    cfg = standin_checkpoints(Config.fromfile(config_path(rel)), tmp_path / 'ckpts')
+    cfg = shrink(cfg, tmp_path / 'run', n_train=n_train, n_val=16, batch_size=16)
+    cfg.default_hooks.diagnostics = dict(type='DistillDiagnosticsHook', num_images=24,
+                                         **dict(dict(grad_interval=1), **hook))
+    return cfg
+
+
+class Seen(Hook):
+    """The message hub's scalars after each iteration (the hook's train scalars)."""
+    priority = 'LOWEST'
+
+    def __init__(self):
+        self.train = {}
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        for k, v in runner.message_hub.log_scalars.items():
+            if k.startswith('train/diag/'):
+                self.train[k] = v.current()
+
+
+@needs_data
+@pytest.mark.parametrize('family', sorted(FAMILIES))
+def test_every_family_logs_finite_diagnostics(family, tmp_path):
+    cfg = tiny(FAMILY_CONFIGS[family], tmp_path)
+    runner = Runner.from_cfg(cfg)
+    seen = Seen()
+    runner.register_hook(seen)
+    runner.train()
+    hook = next(h for h in runner.hooks if isinstance(h, DistillDiagnosticsHook))
+    assert len(hook.history) == 1  # one validation
+    diag = hook.history[0]
+    for key in FAMILIES[family]:
+        assert key in diag, (key, sorted(diag))
+    for key, value in diag.items():
+        assert math.isfinite(value), (key, value)
+    if family == 'iekd-stage1':
+        assert any(k.startswith('loss') for k in diag)
+    for name in GRAD_RATIO.get(family, []):
+        ratio = seen.train[f'train/diag/grad_ratio/{name}']
+        assert math.isfinite(ratio) and ratio > 0
+    shares = {k: v for k, v in seen.train.items() if '/share/' in k}
+    assert all(math.isfinite(v) for v in shares.values())
+    assert bool(shares) == (family != 'plain')  # a plain classifier has one term: no shares
+    # what LoggerHook wrote: the validation line of scalars.json holds them
+    lines = [json.loads(x) for x in open(next((tmp_path / 'run').glob('*/vis_data/scalars.json')))]
+    val = [x for x in lines if any(k.startswith('diag/') and 'share' not in k for k in x)]
+    assert val and set(f'diag/{k}' for k in FAMILIES[family]) <= set(val[-1])
+
+
+@needs_data
+def test_a_fixed_teachers_target_top1_is_its_accuracy_by_hand(tmp_path):
+    cfg = tiny(FAMILY_CONFIGS['kd'], tmp_path)
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(cfg.model)
+    hook = DistillDiagnosticsHook(num_images=24, batch_size=10)
+    runner = Runner.from_cfg(cfg)
+    hook.before_train(runner)
+    diag = diagnose(model, hook.loader)
+    # by hand, batch by batch through the same preprocessing
+    model.eval()
+    correct = fit = agree = n = 0
+    kl = 0.0
+    with torch.no_grad():
+        for batch in hook.loader:
+            data = model.data_preprocessor(batch, False)
+            y = torch.cat([s.gt_label for s in data['data_samples']])
+            zt = model.teacher(data['inputs'], mode='tensor')
+            zs = model.architecture(data['inputs'], mode='tensor')
+            correct += int((zt.argmax(1) == y).sum())
+            fit += int((zs.argmax(1) == y).sum())
+            agree += int((zt.argmax(1) == zs.argmax(1)).sum())
+            pt = F.softmax(zt, 1)
+            kl += float((pt * (pt.log() - F.log_softmax(zs, 1))).sum())
+            n += len(y)
+    assert n == 24
+    assert diag['student/target_top1'] == pytest.approx(100.0 * correct / n, abs=1e-9)
+    assert diag['student/fit_top1'] == pytest.approx(100.0 * fit / n, abs=1e-9)
+    assert diag['student/agreement'] == pytest.approx(100.0 * agree / n, abs=1e-9)
+    assert diag['student/kl'] == pytest.approx(kl / n, rel=1e-4)
+    assert model.training is False or model.training  # diagnose restores the mode it found
+
+
+def test_gradient_ratio_of_hand_weighted_terms():
+    z = torch.randn(5, 4, requires_grad=True)
+    y = torch.tensor([0, 1, 2, 3, 0])
+    ce = F.cross_entropy(z, y)
+    losses = {'student.loss': ce, 'distill.loss_kl': 2.5 * F.cross_entropy(z, y),
+              'ensemble.loss_ce': 100 * ce}
+    assert DistillDiagnosticsHook._grad_ratio(losses, z) == pytest.approx(2.5, rel=1e-6)
+    # a term that sends no gradient to the logits (a feature loss) gives no ratio
+    feat = torch.randn(3, requires_grad=True)
+    assert DistillDiagnosticsHook._grad_ratio(
+        {'student.loss': ce, 'distill.loss_hint': feat.pow(2).sum()}, z) is None
+
+
+def test_bad_hook_arguments_name_the_field():
+    for kw, field in ((dict(num_images=0), 'num_images'), (dict(grad_interval=-1),
+                                                            'grad_interval'),
+                      (dict(batch_size=0), 'batch_size')):
+        with pytest.raises(ValueError, match=field):
+            DistillDiagnosticsHook(**kw)
+
+
+# -- the control run -------------------------------------------------------------------------
+class Losses(Hook):
+    priority = 'LOWEST'
+
+    def __init__(self):
+        self.seen = []
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self.seen.append({k: float(torch.as_tensor(v).detach()) for k, v in outputs.items()})
+
+
+def _losses(cfg):
+    runner = Runner.from_cfg(cfg)
+    hook = Losses()
+    runner.register_hook(hook)
+    runner.train()
+    return hook.seen
+
+
+@needs_data
+def test_distill_off_kd_equals_the_plain_student_step_by_step(tmp_path):
+    kd = standin_checkpoints(Config.fromfile(config_path(FAMILY_CONFIGS['kd'])), tmp_path / 'c')
+    changes = distill_off(kd)
+    assert 'model.distiller.distill_losses.loss_kl.loss_weight: 0.9 -> 0.0' in changes
+    assert 'model.architecture.head.loss.loss_weight: 0.1 -> 1.0' in changes
+    plain = Config.fromfile(config_path('baseline/resnet8x0.5_1xb128_fashion-mnist-5k.py'))
+    kw = dict(n_train=64, n_val=16, batch_size=16, max_epochs=2)
+    control = _losses(shrink(kd, tmp_path / 'control', **kw))
+    alone = _losses(shrink(plain, tmp_path / 'alone', **kw))
+    assert len(control) == len(alone) == 8
+    for step, (c, a) in enumerate(zip(control, alone)):
+        assert c['distill.loss_kl'] == 0.0
+        assert c['loss'] == pytest.approx(a['loss'], rel=1e-5), step
+
+
+@pytest.mark.parametrize('rel,expected', [
+    (FAMILY_CONFIGS['pskd-memory'], ['model.alpha_T: 0.8 -> 0.0']),
+    (FAMILY_CONFIGS['kdcl-minlogit'], ['model.kd_weight: 1.0 -> 0.0']),
+    (FAMILY_CONFIGS['iedml'], ['model.lambda_inh: 1.0 -> 0.0', 'model.rec_weight: 1.0 -> 0.0']),
+    (FAMILY_CONFIGS['fitnets'], ['model.distiller.distill_losses.loss_hint.loss_weight']),
+])
+def test_distill_off_of_each_family(rel, expected):
+    changes = distill_off(Config.fromfile(config_path(rel)))
+    for e in expected:
+        assert any(c.startswith(e) for c in changes), (e, changes)
+
+
+@pytest.mark.parametrize('rel', [FAMILY_CONFIGS['plain'], FAMILY_CONFIGS['iekd-stage1']])
+def test_distill_off_refuses_a_config_without_distillation(rel):
+    with pytest.raises(ValueError, match='no distillation to switch off'):
+        distill_off(Config.fromfile(config_path(rel)))
+
+
+# -- the report's rules, each on the situation it names (synthetic scalars) ------------------
+def write_run(root, fit=99.0, test=90.0, conf=0.99, target=98.0, ratio=1.0, indices=5000,
+              epochs=4, iters=8):
+    """A work dir as mmengine leaves it: <root>/<ts>/vis_data/{scalars.json,config.py}."""
+    vis = root / '20260101_000000' / 'vis_data'
+    vis.mkdir(parents=True)
+    lines = []
+    for it in range(1, iters + 1):
+        lines.append({'loss': 1.0, 'student.loss': 0.6, 'distill.loss_kl': 0.4,
+                      'diag/share/student.loss': 0.6, 'diag/share/distill.loss_kl': 0.4,
+                      'diag/grad_ratio/student': ratio, 'iter': it, 'step': it})
+        if it % (iters // epochs) == 0:
+            e = it // (iters // epochs)
+            lines.append({'accuracy/top1': test - (epochs - e), 'step': e,
+                          'diag/student/fit_top1': fit - (epochs - e),
+                          'diag/student/confidence': conf, 'diag/student/target_top1': target,
+                          'diag/student/agreement': 95.0, 'diag/student/kl': 0.1})
+    (vis / 'scalars.json').write_text('\n'.join(json.dumps(x) for x in lines) + '\n')
+    (vis / 'config.py').write_text(
+        "train_dataloader = dict(dataset=dict(type='LocalFashionMNIST', data_root='/d', "
+        f"split='train', indices={indices}))\n")
+    return str(root)
+
+
+def rules(tmp_path, run_kw, base_kw=None):
+    from mmkd_plugins.evaluation.distill_report import diagnosis, read_run
+    run_ = read_run(write_run(tmp_path / 'run', **run_kw))
+    base = read_run(write_run(tmp_path / 'base', **base_kw)) if base_kw is not None else None
+    return [rule for rule, _ in diagnosis(run_, base)]
+
+
+HEALTHY = dict(fit=99.0, test=90.0, conf=0.99, target=98.0, ratio=1.0)
+
+
+def test_a_healthy_run_fires_no_rule(tmp_path):
+    assert rules(tmp_path, HEALTHY, dict(HEALTHY, test=89.5)) == []
+
+
+@pytest.mark.parametrize('change,base,rule', [
+    (dict(fit=96.0, test=88.0), {}, 'slower_fit'),  # fits 3 pt less than alone, tests lower
+    (dict(target=85.0), {}, 'wrong_target'),  # the target is wrong on 15 % of the images
+    (dict(ratio=5.0), {}, 'dominant_gradient'),  # 5x the CE's gradient at the logits
+    # 99.9 % confident, 93 % right, where the network alone is 93 % confident and right
+    (dict(conf=0.999, fit=93.0), dict(conf=0.93, fit=93.0), 'over_confident'),
+])
+def test_each_rule_fires_on_its_situation_only(tmp_path, change, base, rule):
+    fired = rules(tmp_path, dict(HEALTHY, **change), dict(HEALTHY, **base))
+    assert fired == [rule], fired
+
+
+def test_a_lower_fit_that_tests_higher_is_regularisation_not_slower_fit(tmp_path):
+    assert rules(tmp_path, dict(HEALTHY, fit=96.0, test=91.0), dict(HEALTHY)) == []
+
+
+def test_report_bad_input_is_one_clear_line(tmp_path):
+    import subprocess
+    import sys
+    from conftest import REPO
+    tool = [sys.executable, 'tools/analysis/distill_report.py']
+    (tmp_path / 'empty').mkdir()
+    proc = subprocess.run(tool + [str(tmp_path / 'empty')], cwd=REPO, capture_output=True,
+                          text=True)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert 'no scalars.json' in proc.stderr
+    run_ = write_run(tmp_path / 'run', **HEALTHY)
+    other = write_run(tmp_path / 'other', **dict(HEALTHY), indices=1000)
+    proc = subprocess.run(tool + [run_, '--baseline', other, '--out', str(tmp_path / 'r.png')],
+                          cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert 'same training data' in proc.stderr
+    proc = subprocess.run(tool + [run_, '--baseline', write_run(tmp_path / 'b', **HEALTHY),
+                                  '--out', str(tmp_path / 'r.png')],
+                          cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0 and 'no rule fired' in proc.stdout
+    assert (tmp_path / 'r.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+
+def test_every_protocol_config_logs_the_diagnostics():
+    import glob
+    import os.path as osp
+    from conftest import CONFIGS
+    paths = sorted(glob.glob(osp.join(CONFIGS, '*', '*fashion-mnist-5k.py')))
+    assert len(paths) > 20
+    for path in paths:
+        hooks = Config.fromfile(path).default_hooks
+        assert hooks.get('diagnostics', {}).get('type') == 'DistillDiagnosticsHook', path
