@@ -160,6 +160,16 @@ def summary(run, baseline=None):
             f'{100 * last(r, f"diag/{st}/confidence"):.1f} %'
             + ('' if target is None else f'; target top-1 {target:.2f}, agreement '
                f'{last(r, f"diag/{st}/agreement"):.1f} %'))
+    if baseline is not None:
+        bs = student_of(baseline)
+        lines.append(f'  run - baseline: training-image top-1 '
+                     f'{last(run, f"diag/{s}/fit_top1") - last(baseline, f"diag/{bs}/fit_top1"):+.2f}'
+                     f' pt, test top-1 {test_top1(run) - test_top1(baseline):+.2f} pt')
+    ratios = [v for _, v in curve(run['train'], f'diag/grad_ratio/{s}')]
+    if ratios:
+        half = ratios[len(ratios) // 2:]
+        lines.append(f'  distill / CE gradient norm at the logits: median {statistics.median(half):.2f}'
+                     f' over the second half of training (range {min(half):.2f}-{max(half):.2f})')
     found = diagnosis(run, baseline)
     lines.append('diagnosis:' if found else
                  f'diagnosis: no rule fired for {s} (slower_fit, wrong_target, dominant_gradient, '

@@ -152,13 +152,16 @@ def build_ensemble(cfg, num_members):
         raise ValueError(f'KDCL: ensemble type={kind!r} is not one of '
                          f'{sorted(KDCL_ENSEMBLES.module_dict)}; register your own with '
                          f'@mmkd_plugins.registry.KDCL_ENSEMBLES.register_module()')
-    params = [n for n, p in inspect.signature(cls.__init__).parameters.items()
-              if n != 'self' and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    signature = inspect.signature(cls.__init__).parameters.values()
+    params = [p.name for p in signature
+              if p.name != 'self' and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    takes_any = cls.__init__ is not nn.Module.__init__ and any(
+        p.kind == p.VAR_KEYWORD for p in signature)
     if 'num_members' in params:
         cfg['num_members'] = num_members
         params.remove('num_members')
     unknown = sorted(set(cfg) - set(params) - {'num_members'})
-    if unknown:
+    if unknown and not takes_any:
         if not params:
             raise ValueError(f'KDCL: ensemble {kind} takes no arguments, got {unknown}')
         raise ValueError(f"KDCL: ensemble {kind} takes only {', '.join(map(repr, params))}, got "
