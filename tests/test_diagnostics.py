@@ -283,3 +283,25 @@ def test_every_protocol_config_logs_the_diagnostics():
     for path in paths:
         hooks = Config.fromfile(path).default_hooks
         assert hooks.get('diagnostics', {}).get('type') == 'DistillDiagnosticsHook', path
+
+
+@needs_data
+@pytest.mark.parametrize('family', ['kd', 'fitnets', 'iekd-stage2'])
+def test_the_cached_frozen_teacher_gives_what_mmrazors_loss_gives(family, tmp_path):
+    """The second validation replays the frozen teacher's outputs on the fixed images instead of
+    running it: the same diagnostics, feature losses included, as mmrazor's own loss."""
+    cfg = tiny(FAMILY_CONFIGS[family], tmp_path)
+    runner = Runner.from_cfg(cfg)
+    hook = next(h for h in runner.hooks if isinstance(h, DistillDiagnosticsHook))
+    hook.before_train(runner)
+    model = runner.model
+    reference = diagnose(model, hook.loader)  # model.loss on every call
+    cache = {}
+    first = diagnose(model, hook.loader, cache)  # fills the cache
+    assert {k for k in cache if k != 'bytes'} == set(range(len(hook.loader)))
+    replayed = diagnose(model, hook.loader, cache)
+    assert reference.keys() == first.keys() == replayed.keys()
+    assert any(k.startswith('distill.') for k in reference)
+    for k, v in reference.items():
+        assert first[k] == pytest.approx(v, rel=1e-5, abs=1e-7), k
+        assert replayed[k] == pytest.approx(v, rel=1e-5, abs=1e-7), k

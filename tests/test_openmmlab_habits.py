@@ -200,7 +200,6 @@ BAD = {  # one bad call per tool: a missing file or an out-of-range value
 
 def _tool(rel, args, capsys, monkeypatch):
     monkeypatch.setattr(sys, 'argv', [osp.basename(rel)] + args)
-    monkeypatch.syspath_prepend(osp.dirname(osp.join(REPO, rel)))
     with pytest.raises(SystemExit) as e:
         runpy.run_path(osp.join(REPO, rel), run_name='__main__')
     out = capsys.readouterr()

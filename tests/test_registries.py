@@ -48,7 +48,8 @@ def test_old_early_stop_spelling_builds_the_hook_and_names_the_new_one():
         new = PRETRAIN_HOOKS.build(dict(type='EarlyStopKDHook', stop_epoch=3))
     assert type(hook) is EarlyStopKDHook and type(new) is EarlyStopKDHook
     assert hook.stop_epoch == new.stop_epoch == 3
-    cfg = Config.fromfile(config_path('eskd/eskd-a_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py'))
+    cfg = Config.fromfile(
+        config_path('eskd/eskd-a_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py'))
     assert [h['type'] for h in cfg.custom_hooks] == ['EarlyStopKDHook']
 
 

@@ -15,8 +15,8 @@ NLL, and every student / the ensemble for online methods), ``curve`` (test top-1
 epoch), ``train_curve`` (top-1 on 1,000 training images, without augmentation, after every
 epoch), ``reliability`` (10 equal-width confidence bins of the final model on the test set),
 ``diagnostics`` (what ``DistillDiagnosticsHook`` measured at each validation: fit, target,
-feature losses, learned values; absent from the files written before the hook), ``train_s`` and ``protocol`` (config, n_train, epochs, student, teacher, git commit, machine,
-date).
+feature losses, learned values; absent from the files written before the hook), ``train_s``
+and ``protocol`` (config, n_train, epochs, student, teacher, git commit, machine, date).
 
 This module imports nothing of mmengine: the report and the model-zoo writer read the committed
 results without a training stack.

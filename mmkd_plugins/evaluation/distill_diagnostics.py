@@ -30,6 +30,8 @@ import torch.nn.functional as F
 
 from ..utils import sample_labels
 
+TEACHER_CACHE_MIB = 512  # a frozen teacher's outputs kept between validations, at most
+
 
 def _logits(net, inputs):
     return net(inputs, mode='tensor').float()
@@ -68,12 +70,47 @@ def family(model):
     return 'plain'
 
 
+def _teacher_student(model, inputs, data_samples, teacher_cache=None, key=None):
+    """(student logits, teacher logits, ``distill.*`` losses) of mmrazor's SingleTeacherDistill:
+    its own ``loss``, except that a frozen teacher's forward on these (fixed) images is done once
+    and kept in ``teacher_cache[key]`` (its logits and what its recorders recorded), so later
+    calls run the student alone and replay the teacher's records into the distill losses."""
+    distiller = model.distiller
+    cacheable = (teacher_cache is not None and not model.teacher_trainable
+                 and not len(distiller.deliveries.deliveries))
+    if not cacheable:
+        with _capture(dict(student=model.architecture.head, teacher=model.teacher.head)) as seen:
+            losses = model.loss(inputs, data_samples)
+        return seen['student'].float(), seen['teacher'].float(), losses
+    if key in teacher_cache:
+        zt, records = teacher_cache[key]
+    else:
+        with _capture(dict(teacher=model.teacher.head)) as seen, distiller.teacher_recorders:
+            model.teacher(inputs, data_samples, mode='loss')
+        zt = seen['teacher'].float()
+        records = {n: list(r.data_buffer) for n, r in distiller.teacher_recorders.recorders.items()}
+        size = zt.nbytes + sum(t.nbytes for rec in records.values() for t in rec
+                               if isinstance(t, torch.Tensor))
+        if teacher_cache.get('bytes', 0) + size <= TEACHER_CACHE_MIB * 2 ** 20:  # else: recompute
+            teacher_cache[key] = (zt, records)
+            teacher_cache['bytes'] = teacher_cache.get('bytes', 0) + size
+    with _capture(dict(student=model.architecture.head)) as seen, distiller.student_recorders:
+        model.architecture(inputs, data_samples, mode='loss')
+    for name, recorder in distiller.teacher_recorders.recorders.items():
+        recorder._data_buffer = list(records[name])
+    losses = {} if model.distillation_stopped else {
+        f'distill.{k}': v for k, v in distiller.compute_distill_losses().items()}
+    return seen['student'].float(), zt, losses
+
+
 @torch.no_grad()
-def distill_view(model, inputs, data_samples):
+def distill_view(model, inputs, data_samples, teacher_cache=None, key=None):
     """``(students, targets, extra)`` of one batch: ``{name: logits}``, ``{name: target probs}``
     (only for students that have a target) and ``{name: float}`` (losses, learned values).
 
-    ``model`` is the unwrapped algorithm in eval mode; ``inputs`` its preprocessed batch."""
+    ``model`` is the unwrapped algorithm in eval mode; ``inputs`` its preprocessed batch.
+    ``teacher_cache`` (a dict) keeps a frozen teacher's outputs on the batch ``key`` between
+    calls (the same images each time: their teacher outputs do not change)."""
     if isinstance(inputs, (list, tuple)):  # a multi-view preprocessor: the first view
         inputs = inputs[0]
     labels = sample_labels(data_samples, inputs.device)
@@ -106,12 +143,8 @@ def distill_view(model, inputs, data_samples):
         students['student'], targets['student'] = z, prior
         extra['alpha_t'] = float(model.alpha_t)
     elif kind == 'teacher_student':
-        heads = dict(student=model.architecture.head, teacher=model.teacher.head)
-        with _capture(heads) as seen:
-            losses = model.loss(inputs, data_samples)
-        z = seen['student'].float()
-        zt = seen['teacher'] if 'teacher' in seen else _logits(model.teacher, inputs)
-        students['student'], targets['student'] = z, F.softmax(zt.float(), dim=1)
+        z, zt, losses = _teacher_student(model, inputs, data_samples, teacher_cache, key)
+        students['student'], targets['student'] = z, F.softmax(zt, dim=1)
         extra.update({k: _scalar(v) for k, v in losses.items() if k.startswith('distill.')})
         if hasattr(model, 'distillation_stopped'):
             extra['distillation_stopped'] = float(bool(model.distillation_stopped))
@@ -156,18 +189,19 @@ def _per_image_sums(students, targets, labels):
     return out
 
 
-def diagnose(model, loader):
+def diagnose(model, loader, teacher_cache=None):
     """The diagnostics of ``model`` (unwrapped) over every batch of ``loader`` (un-augmented
-    training images), as ``{name: float}``; the model's train/eval mode is restored."""
+    training images, the same each call), as ``{name: float}``; the model's train/eval mode is
+    restored. ``teacher_cache``: a dict kept between calls (see :func:`distill_view`)."""
     was_training = model.training
     model.eval()
     per_image, per_batch = _Mean(), _Mean()
     try:
         with torch.no_grad():
-            for batch in loader:
+            for i, batch in enumerate(loader):
                 data = model.data_preprocessor(batch, False)
                 students, targets, extra = distill_view(model, data['inputs'],
-                                                        data['data_samples'])
+                                                        data['data_samples'], teacher_cache, i)
                 labels = sample_labels(data['data_samples'])
                 if students:
                     labels = labels.to(next(iter(students.values())).device)

@@ -121,8 +121,8 @@ def diagnosis(run, baseline=None):
                 f'{s} fits its training images {-d_train:.2f} pt less than the baseline and '
                 f'tests {-d_test:.2f} pt lower: the distillation term is slowing the fit, not '
                 f'regularising (in our table the test change follows the training-fit change, '
-                f'Δtest ≈ 0.92 · Δtrain). Train longer, lower the distillation weight, or start '
-                f'it after the student fits')))
+                f'Δtest ≈ 0.92 · Δtrain). Train longer, lower the distillation weight, or '
+                f'start it after the student fits')))
     target = last(run, f'diag/{s}/target_top1')
     if target is not None and 100.0 - target > WRONG_TARGET:
         found.append(('wrong_target', (
@@ -161,18 +161,20 @@ def summary(run, baseline=None):
             + ('' if target is None else f'; target top-1 {target:.2f}, agreement '
                f'{last(r, f"diag/{st}/agreement"):.1f} %'))
     if baseline is not None:
-        bs = student_of(baseline)
-        lines.append(f'  run - baseline: training-image top-1 '
-                     f'{last(run, f"diag/{s}/fit_top1") - last(baseline, f"diag/{bs}/fit_top1"):+.2f}'
-                     f' pt, test top-1 {test_top1(run) - test_top1(baseline):+.2f} pt')
+        d_fit = last(run, f'diag/{s}/fit_top1') - \
+            last(baseline, f'diag/{student_of(baseline)}/fit_top1')
+        lines.append(f'  run - baseline: training-image top-1 {d_fit:+.2f} pt, test top-1 '
+                     f'{test_top1(run) - test_top1(baseline):+.2f} pt')
     ratios = [v for _, v in curve(run['train'], f'diag/grad_ratio/{s}')]
     if ratios:
         half = ratios[len(ratios) // 2:]
-        lines.append(f'  distill / CE gradient norm at the logits: median {statistics.median(half):.2f}'
-                     f' over the second half of training (range {min(half):.2f}-{max(half):.2f})')
+        lines.append(f'  distill / CE gradient norm at the logits: median '
+                     f'{statistics.median(half):.2f} over the second half of training (range '
+                     f'{min(half):.2f}-{max(half):.2f})')
     found = diagnosis(run, baseline)
+    needs = '' if baseline is not None else '; slower_fit needs --baseline'
     lines.append('diagnosis:' if found else
                  f'diagnosis: no rule fired for {s} (slower_fit, wrong_target, dominant_gradient, '
-                 f'over_confident{"" if baseline is not None else "; slower_fit needs --baseline"})')
+                 f'over_confident{needs})')
     lines += [f'  [{rule}] {msg}' for rule, msg in found]
     return '\n'.join(lines), found

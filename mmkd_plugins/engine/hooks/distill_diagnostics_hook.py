@@ -6,7 +6,9 @@ network trained alone, logged as mmengine scalars (``scalars.json``, TensorBoard
   the student's fit (training-image top-1, NLL, mean confidence) and what the method distils
   towards (target top-1, entropy, student-target agreement and KL), the feature-loss terms and
   the learned values of the method (:mod:`mmkd_plugins.evaluation.distill_diagnostics`), as
-  ``val/diag/<student>/<name>`` and ``val/diag/<name>``.
+  ``val/diag/<student>/<name>`` and ``val/diag/<name>``. A frozen teacher's outputs on these
+  fixed images do not change: they are computed at the first validation and replayed after
+  (``TEACHER_CACHE_MIB`` at most), so later validations run the students alone.
 - At every training iteration, from the step itself: each loss term's share of the total loss
   (``train/diag/share/<loss>``).
 - Every ``grad_interval`` iterations, inside the training step: the ratio of the gradient norm at
@@ -85,7 +87,7 @@ class DistillDiagnosticsHook(Hook):
                              f'int >= 1 or None')
         self.num_images, self.grad_interval, self.batch_size = num_images, grad_interval, \
             batch_size
-        self.loader = None
+        self.loader, self._teacher_cache = None, None
         self.history = []  # one dict per validation: epoch, iter and every diagnostic
         self._sampling = None
 
@@ -107,11 +109,12 @@ class DistillDiagnosticsHook(Hook):
             loader['batch_size'] = self.batch_size
         self.loader = runner.build_dataloader(loader)
         self.loader.generator = torch.Generator().manual_seed(0)
+        self._teacher_cache = {}  # a frozen teacher's outputs on these images, computed once
 
     def after_val_epoch(self, runner, metrics=None):
         if self.loader is None:  # validation outside training (tools/test.py)
             return
-        scalars = diagnose(unwrap_model(runner.model), self.loader)
+        scalars = diagnose(unwrap_model(runner.model), self.loader, self._teacher_cache)
         for key, value in scalars.items():
             runner.message_hub.update_scalar(f'val/diag/{key}', value)
         self.history.append(dict(epoch=runner.epoch, iter=runner.iter, **scalars))

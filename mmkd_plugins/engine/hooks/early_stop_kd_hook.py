@@ -50,4 +50,3 @@ def _early_stop_kd_hook_old_spelling(**kwargs):
                   "mmengine's root HOOKS like every mmkd-plugins hook; write "
                   "type='EarlyStopKDHook'", DeprecationWarning, stacklevel=2)
     return EarlyStopKDHook(**kwargs)
-

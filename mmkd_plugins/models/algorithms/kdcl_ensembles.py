@@ -166,4 +166,4 @@ def build_ensemble(cfg, num_members):
             raise ValueError(f'KDCL: ensemble {kind} takes no arguments, got {unknown}')
         raise ValueError(f"KDCL: ensemble {kind} takes only {', '.join(map(repr, params))}, got "
                          f'{unknown}')
-    return KDCL_ENSEMBLES.build(dict(cfg, type=kind))
+    return cls(**cfg)  # resolved above (a registry build would look for the config's scope)
