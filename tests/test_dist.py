@@ -60,7 +60,8 @@ def run_torchrun(cfg, tmp_path, nproc=2):
     out = tmp_path / 'dump'
     out.mkdir(exist_ok=True)
     (tmp_path / 'dumpstate.py').write_text(PLUGIN)
-    cfg.custom_imports = dict(imports=['mmkd_plugins', 'dumpstate'], allow_failed_imports=False)
+    cfg.custom_imports = dict(imports=list(cfg.custom_imports.imports) + ['dumpstate'],
+                              allow_failed_imports=False)
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
         dict(type='DumpStateHook', out=str(out))]
     path = str(tmp_path / 'cfg.py')

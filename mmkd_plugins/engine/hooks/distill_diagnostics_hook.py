@@ -98,8 +98,18 @@ class DistillDiagnosticsHook(Hook):
             return
         loader = dict(cfg.val_dataloader)
         dataset = dict(cfg.train_dataloader.dataset)
+        while 'dataset' in dataset and 'pipeline' not in dataset:  # dataset wrappers
+            dataset = dict(dataset['dataset'])
+        # the first num_images of the training set as the run uses it (a subset's first ones:
+        # their sample_idx are the training samples' own, which PS-KD's memory is keyed by)
+        subset = dataset.get('indices')
+        if isinstance(subset, int):
+            dataset['indices'] = min(self.num_images, subset)
+        elif subset is not None:
+            dataset['indices'] = list(subset)[:self.num_images]
+        else:
+            dataset['indices'] = self.num_images
         dataset['pipeline'] = cfg.val_dataloader.dataset.get('pipeline')
-        dataset['indices'] = self.num_images
         dataset.pop('test_mode', None)
         # a fixed seed and a generator of its own: scoring never draws from the random state
         # the training consumes (a run with the hook trains as one without it, resumes included)
