@@ -35,6 +35,7 @@ import math
 import os
 import os.path as osp
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -184,7 +185,7 @@ def throughput(args, device):
         with on_device(device):
             run = bench_speed.runner_steps(config, args.speed_iters,
                                            tempfile.mkdtemp(prefix='gpu_check_'), edit=edit)
-        b, r = 128 / sorted(bare)[len(bare) // 2], 128 / sorted(run)[len(run) // 2]
+        b, r = 128 / statistics.median(bare), 128 / statistics.median(run)
         rows.append(dict(case=name, bare_img_s=round(b), runner_img_s=round(r),
                          runner_over_bare=round(r / b, 3)))
         print(f'[gpu_check] throughput {name}: bare {b:.0f} img/s, runner {r:.0f} img/s, '

@@ -42,6 +42,7 @@ from mmengine.registry import DefaultScope
 from mmrazor.models.task_modules import RecorderManager
 from mmrazor.registry import MODELS
 
+from ...utils import sample_labels
 from ..connectors import IEAutoEncoder, IEPartEncoder
 from ..losses import ExplorationLoss, InheritanceLoss
 from .kdcl import KDCL
@@ -119,7 +120,7 @@ class DML(KDCL):
         """Every network's losses (joint update), or, inside an alternating step, the losses of
         the network being updated (``self._active``), its peers run without gradient."""
         views = self._views(inputs)
-        labels = self._labels(data_samples, views[0].device)
+        labels = sample_labels(data_samples, views[0].device)
         i = self._active
         if i is None:
             if self.alternate:

@@ -92,10 +92,6 @@ class KDCL(BaseModel):
                              f'students: set MultiView(num_views={self.num_students})')
         return inputs
 
-    @staticmethod
-    def _labels(data_samples, device):
-        return sample_labels(data_samples, device)
-
     def forward(self, inputs, data_samples=None, mode='tensor'):
         if mode == 'loss':
             return self.loss(inputs, data_samples)
@@ -112,7 +108,7 @@ class KDCL(BaseModel):
                                "add dict(type='KDCLGeneralHook', heldout_dataloader=...) to "
                                'custom_hooks')
         views = self._views(inputs)
-        labels = self._labels(data_samples, views[0].device)
+        labels = sample_labels(data_samples, views[0].device)
         logits = [s(v, mode='tensor') for s, v in zip(self.students, views)]
         target = self.ensemble(logits, labels).detach()
         t = self.temperature
