@@ -29,6 +29,10 @@ def test_smoke_rows_write_results_and_resume(tmp_path):
         r = json.loads(path.read_text())
         assert {'metrics', 'curve', 'train_curve', 'reliability', 'train_s', 'protocol'} <= set(r)
         assert len(r['curve']) == len(r['train_curve']) == len(r['diagnostics']) == 2
+        assert r['epochs'] == [1, 2]  # one entry per validation
+        assert all(v > 0 for v in r['train_loss_curve']) and len(r['train_loss_curve']) == 2
+        assert r['protocol']['name'] == 'fashion-mnist-1k'
+        assert r['protocol']['config'].endswith('_fashion-mnist-1k.py')
         assert r['diagnostics'][-1]['epoch'] == 2  # the hook's history: one per validation
         student = 'student0' if row == 'dml' else 'student'
         assert 0 <= r['diagnostics'][-1][f'{student}/fit_top1'] <= 100

@@ -5,8 +5,8 @@
 
 Every config under ``configs/<family>/`` (``_base_`` excluded) becomes one model entry of that
 family's metafile (the format of mmpretrain / mmrazor, read by ``mim search mmkd_plugins``). The
-results are ours as measured: the Fashion-MNIST protocol rows of the accuracy table
-(``benchmarks/accuracy/results/``, mean over the committed seeds). The papers' numbers, where a
+results are ours as measured: the Fashion-MNIST protocols' rows of the accuracy table
+(``benchmarks/accuracy/results/<protocol>/``, mean over the committed seeds). The papers' numbers, where a
 paper reports the setting of a config, are listed beside ours in the README block only, so a
 metafile never shows a number that we did not measure. The table's report
 (``python -m benchmarks.accuracy.run_table --report-only``) calls this after every rebuild.
@@ -21,7 +21,8 @@ import yaml
 
 from mmkd_plugins.cli import ArgumentParser, run
 
-from .protocol import REPO, ROWS, Settings, load_results, metric_key
+from .protocol import (DEFAULT_PROTOCOL, PROTOCOLS, REPO, ROWS, Settings, load_results,
+                       metric_key, protocol_config)
 
 CONFIGS = osp.join(REPO, 'configs')
 
@@ -96,6 +97,7 @@ PAPER = {
 
 DATASETS = {
     'fashion-mnist-5k': 'Fashion-MNIST (first 5,000 training images)',
+    'fashion-mnist-1k': 'Fashion-MNIST (first 1,000 training images)',
     'fashion-mnist': 'Fashion-MNIST', 'cifar100': 'CIFAR-100', 'in1k': 'ImageNet-1k',
     'coco': 'COCO', 'voc0712': 'PASCAL VOC 07+12', 'shapes-tiny': 'generated shapes (tests)',
     'shapes-cls': 'generated shapes (make demo-detection)',
@@ -128,11 +130,21 @@ def layout_of(stem, cfg):
 
 
 def measured(results_dir=None):
-    """config path (relative) -> (top-1 mean, ECE mean, seeds, dates, machines)."""
-    res = load_results(results_dir or Settings().results)
+    """config path (relative) -> (top-1 mean, ECE mean, seeds, dates, machines), every protocol's
+    results (``results_dir``: one folder of one protocol's, read as the default protocol's)."""
+    if results_dir is not None:
+        return _measured(load_results(results_dir), DEFAULT_PROTOCOL)
+    out = {}
+    for protocol in PROTOCOLS:
+        out.update(_measured(load_results(Settings(protocol=protocol).results), protocol))
+    return out
+
+
+def _measured(res, protocol):
     out = {}
     for key, (_, config, kind, _, _) in ROWS.items():
         runs = res.get(key)
+        config = protocol_config(config, protocol)
         if not runs:
             continue
         mk = metric_key(key)

@@ -1,22 +1,27 @@
-"""The accuracy table's protocol: the rows, where their files live, and how a result file reads.
+"""The accuracy table's protocols and rows, where their files live, and how a result file reads.
 
-Protocol (``benchmarks/accuracy/README.md``; the configs are the repository's Fashion-MNIST
-configs, which all inherit ``configs/_base_/protocols/fashion-mnist-5k.py``): the first 5,000
-Fashion-MNIST training images, the full 10,000-image test set, 40 epochs of SGD (lr 0.1, x0.1 at
-20 and 30), batch 128. Teacher-student rows: teacher resnet20 (trained by the same protocol, one
-per seed: the student of seed k learns from the teacher of seed k), student resnet8x0.5
-(resnet20 is 2.1 pt above it; only 1.0 above resnet8), compared with resnet8x0.5 alone. Online
-rows (KDCL, DML, IE-DML): two resnet8, compared with resnet8 alone (DML and KDCL-MinLogit also
-with two resnet20, compared with resnet20 alone). PS-KD self-distils resnet20 and is compared
-with resnet20 alone (the teacher row). Seeds 0 1 2.
+Two protocols (``benchmarks/accuracy/README.md``; configs/_base_/protocols/<name>.py), both on
+Fashion-MNIST with the full 10,000-image test set, batch 128, SGD lr 0.1 with step decay:
 
-A result file ``results/<row>/seed<k>.json`` holds ``metrics`` (final top-1, ECE, AURC, E-AURC,
-NLL, and every student / the ensemble for online methods), ``curve`` (test top-1 after every
-epoch), ``train_curve`` (top-1 on 1,000 training images, without augmentation, after every
-epoch), ``reliability`` (10 equal-width confidence bins of the final model on the test set),
-``diagnostics`` (what ``DistillDiagnosticsHook`` measured at each validation: fit, target,
-feature losses, learned values; absent from the files written before the hook), ``train_s``
-and ``protocol`` (config, n_train, epochs, student, teacher, git commit, machine, date).
+- ``fashion-mnist-1k`` (the headline, the fitting regime): the first 1,000 training images, 300
+  epochs, lr x0.1 at 150 and 225, validation every 15 epochs (2,400 iterations);
+- ``fashion-mnist-5k`` (the under-fitting regime): the first 5,000 training images, 40 epochs,
+  lr x0.1 at 20 and 30, validation every epoch (1,600 iterations).
+
+Teacher-student rows: teacher resnet20 (trained by the same protocol, one per seed: the student
+of seed k learns from the teacher of seed k), student resnet8x0.5, compared with resnet8x0.5
+alone. Online rows (KDCL, DML, IE-DML): two resnet8, compared with resnet8 alone. PS-KD
+self-distils resnet20 and is compared with resnet20 alone (the teacher row). Seeds 0 1 2.
+
+A result file ``results/<protocol>/<row>/seed<k>.json`` holds ``metrics`` (final top-1, ECE,
+AURC, E-AURC, NLL, and every student / the ensemble for online methods), ``curve`` (test top-1
+at every validation), ``train_curve`` (top-1 on the first 1,000 training images, without
+augmentation, at every validation), ``epochs`` (the epoch of each validation; absent from the
+5k files, whose validations are every epoch), ``train_loss_curve`` (mean training loss since the
+previous validation; absent from the 5k files), ``reliability`` (10 equal-width confidence bins
+of the final model on the test set), ``diagnostics`` (what ``DistillDiagnosticsHook`` measured
+at each validation; absent from the files written before the hook), ``train_s`` and
+``protocol`` (name, config, n_train, epochs, student, teacher, git commit, machine, date).
 
 This module imports nothing of mmengine: the report and the model-zoo writer read the committed
 results without a training stack.
@@ -28,7 +33,7 @@ import os.path as osp
 
 HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(osp.dirname(HERE))
-N_TRAIN_CURVE = 1000  # training images scored after every epoch (train accuracy curve)
+N_TRAIN_CURVE = 1000  # training images scored at every validation (train accuracy curve)
 
 C = 'configs/'
 TEACHER_CFG = C + 'teachers/resnet20_1xb128_fashion-mnist-5k.py'
@@ -91,7 +96,29 @@ ROWS = {
 CALIBRATION = [dict(type='Accuracy', topk=(1, )), dict(type='ECE'), dict(type='AURC'),
                dict(type='EAURC'), dict(type='NLL')]
 
+# The protocols (configs/_base_/protocols/<name>.py). A row's config in a protocol is its
+# fashion-mnist-5k config with the protocol's name in place of "fashion-mnist-5k"; a row without
+# that file is not part of the protocol. ``epochs``: the schedule's length (checkpoint names).
+PROTOCOLS = {
+    'fashion-mnist-1k': dict(epochs=300, n_train=1000, regime='fitting: every baseline fits '
+                             'its 1,000 training images (>= 99 % top-1)'),
+    'fashion-mnist-5k': dict(epochs=40, n_train=5000, regime='under-fitting: the baselines end '
+                             'at 88-94 % top-1 on their 5,000 training images'),
+}
+DEFAULT_PROTOCOL = 'fashion-mnist-1k'  # the headline table
 
+
+def protocol_config(config, protocol):
+    """``config`` (a row's fashion-mnist-5k config path) in ``protocol``."""
+    if protocol not in PROTOCOLS:
+        raise KeyError(f'protocol {protocol!r}: not one of {list(PROTOCOLS)}')
+    return config.replace('fashion-mnist-5k', protocol)
+
+
+def protocol_rows(protocol):
+    """The rows that have a config in ``protocol``, in table order."""
+    return [k for k, row in ROWS.items()
+            if osp.isfile(osp.join(REPO, protocol_config(row[1], protocol)))]
 
 
 def metric_key(key):
@@ -105,22 +132,38 @@ class Settings:
 
     ``smoke``: a config edit that shrinks every run (``--smoke``: a plumbing check of the
     harness, not the protocol), else ``None``."""
-    results: str = osp.join(HERE, 'results')
-    work: str = osp.join(REPO, 'work_dirs', 'accuracy')
-    figures: str = osp.join(REPO, 'docs', 'figures')
-    epochs: int = 40  # checkpoints epoch_{epochs}.pth and, for ESKD (b), the middle one
+    protocol: str = DEFAULT_PROTOCOL
+    results: str = None  # default results/<protocol>
+    work: str = None     # default work_dirs/accuracy/<protocol>
+    figures: str = None  # default docs/figures/<protocol>
+    epochs: int = None   # default the protocol's: checkpoint epoch_{epochs}.pth (ESKD (b): half)
     smoke: object = None
     data_root: str = None  # another folder of the Fashion-MNIST .gz files (a GPU box)
 
+    def __post_init__(self):
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(f'Settings.protocol={self.protocol!r}: use one of {list(PROTOCOLS)}')
+        self.results = self.results or osp.join(HERE, 'results', self.protocol)
+        self.work = self.work or osp.join(REPO, 'work_dirs', 'accuracy', self.protocol)
+        self.figures = self.figures or osp.join(REPO, 'docs', 'figures', self.protocol)
+        self.epochs = self.epochs or PROTOCOLS[self.protocol]['epochs']
+
+    def config(self, key_or_path):
+        """A row's (or a prerequisite's fashion-mnist-5k) config in this protocol."""
+        path = ROWS[key_or_path][1] if key_or_path in ROWS else key_or_path
+        return protocol_config(path, self.protocol)
+
     @classmethod
-    def smoke_run(cls, root):
+    def smoke_run(cls, root, protocol=DEFAULT_PROTOCOL):
         """64 images, 2 epochs, everything under ``root``."""
-        return cls(results=osp.join(root, 'results'), work=osp.join(root, 'work'),
-                   figures=osp.join(root, 'figures'), epochs=2, smoke=_smoke_edit)
+        return cls(protocol=protocol, results=osp.join(root, 'results'),
+                   work=osp.join(root, 'work'), figures=osp.join(root, 'figures'), epochs=2,
+                   smoke=_smoke_edit)
 
 
 def _smoke_edit(cfg, epochs=2):
     cfg.train_cfg.max_epochs = epochs
+    cfg.train_cfg.val_interval = 1
     cfg.train_dataloader.dataset.indices = 64
     cfg.train_dataloader.batch_size = 32
     cfg.val_dataloader.dataset.indices = 64

@@ -1,12 +1,12 @@
-"""The accuracy table's report, from the committed result files only: ``results/table.md``, the
-README's headline block, the figures (``docs/figures/``) and the families' model-zoo files
-(:mod:`.model_zoo`)."""
+"""The accuracy table's report, from the committed result files only: each protocol's
+``results/<protocol>/table.md``, its README block, its figures (``docs/figures/<protocol>/``)
+and the families' model-zoo files (:mod:`.model_zoo`)."""
 import os
 import os.path as osp
 import statistics
 
 from . import model_zoo
-from .protocol import REPO, ROWS, load_results, metric_key
+from .protocol import DEFAULT_PROTOCOL, REPO, ROWS, load_results, metric_key
 
 
 def mean_sd(vals):
@@ -24,31 +24,63 @@ def plateau_gain(curve):
     return curve[-1] - curve[-k - 1] if len(curve) > k else float('nan')
 
 
+# two-sided 95 % quantiles of Student's t by degrees of freedom (seeds - 1)
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
+        9: 2.262}
+
+
+def mean_ci(vals):
+    """``'mean [lo, hi]'``: the mean and its 95 % t-interval over seeds (one seed: no interval)."""
+    if not vals:
+        return '—'
+    if len(vals) == 1:
+        return f'{vals[0]:+.2f} (1 seed)'
+    m = statistics.mean(vals)
+    h = T975.get(len(vals) - 1, 1.96) * statistics.stdev(vals) / len(vals) ** 0.5
+    return f'{m:+.2f} [{m - h:+.2f}, {m + h:+.2f}]'
+
+
+def train_fit(run):
+    """Top-1 (%) on the un-augmented training images at the last validation."""
+    return run['train_curve'][-1]
+
+
+def paired(res, key, seeds, value):
+    """``value(run)`` of the row minus its baseline's on every seed both have."""
+    base = ROWS[key][3]
+    if not base or base not in res:
+        return []
+    return [value(key, res[key][s]) - value(base, res[base][s]) for s in seeds if s in res[base]]
+
+
 def table_text(res):
     """The markdown table of every row with results (``res`` from ``load_results``)."""
-    lines = ['| method | seeds | top-1 (%) | Δ top-1 vs baseline (paired) | ECE (%) | '
-             'Δ ECE (paired) | NLL | last-20 % gain (pt) | train time / resnet8 alone (seed 0) |',
-             '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+    lines = ['| method | seeds | top-1 (%) | Δ top-1 (paired, 95 % CI) | training fit (%) | '
+             'Δ training fit | ECE (%) | Δ ECE (95 % CI) | NLL | Δ NLL | last-20 % gain (pt) | '
+             'train time / resnet8 alone (seed 0) |',
+             '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
     # seed 0 against resnet8 alone's seed 0, when both ran on the same machine string (cores,
     # torch threads): table streams may run side by side with 1 thread each
     alone0 = res.get('alone', {}).get(0)
+
+    def top1(k, r):
+        return r['metrics'][metric_key(k)]
+
+    def metric(name):
+        return lambda k, r: r['metrics'][name]
+
     for key, (label, _, kind, base, core) in ROWS.items():
         runs = res.get(key)
         if not runs:
             continue
-        mk = metric_key(key)
         seeds = sorted(runs)
-        top1 = [runs[s]['metrics'][mk] for s in seeds]
-        ece = [runs[s]['metrics']['ECE'] for s in seeds]
-        nll = [runs[s]['metrics']['NLL'] for s in seeds]
+        col = {name: [fn(key, runs[s]) for s in seeds] for name, fn in (
+            ('top1', top1), ('ECE', metric('ECE')), ('NLL', metric('NLL')),
+            ('fit', lambda k, r: train_fit(r)))}
         gains = [plateau_gain(runs[s]['curve']) for s in seeds]
-        dtop, dece = [], []
-        if base and base in res:
-            bk = metric_key(base)
-            for s in seeds:
-                if s in res[base]:
-                    dtop.append(runs[s]['metrics'][mk] - res[base][s]['metrics'][bk])
-                    dece.append(runs[s]['metrics']['ECE'] - res[base][s]['metrics']['ECE'])
+        d = {name: paired(res, key, seeds, fn) for name, fn in (
+            ('top1', top1), ('ECE', metric('ECE')), ('NLL', metric('NLL')),
+            ('fit', lambda k, r: train_fit(r)))}
         name = label + ('' if core else ' *')
         if kind == 'online':
             s1 = [runs[s]['metrics'].get('kdcl/student1/top1') for s in seeds]
@@ -58,18 +90,51 @@ def table_text(res):
         rel = 'n/a'
         if alone0 and 0 in runs and runs[0]['protocol']['machine'] == alone0['protocol']['machine']:
             rel = f'{runs[0]["train_s"] / alone0["train_s"]:.2f}'
-        lines.append(f'| {name} | {len(seeds)} ({",".join(map(str, seeds))}) | {mean_sd(top1)} | '
-                     f'{mean_sd(dtop) if dtop else "—"} | {mean_sd(ece)} | '
-                     f'{mean_sd(dece) if dece else "—"} | {mean_sd(nll)} | '
-                     f'{max(gains):.2f} (max) | {rel} |')
+        lines.append(
+            f'| {name} | {len(seeds)} ({",".join(map(str, seeds))}) | {mean_sd(col["top1"])} | '
+            f'{mean_ci(d["top1"])} | {mean_sd(col["fit"])} | {mean_ci(d["fit"])} | '
+            f'{mean_sd(col["ECE"])} | {mean_ci(d["ECE"])} | {mean_sd(col["NLL"])} | '
+            f'{mean_ci(d["NLL"])} | {max(gains):.2f} (max) | {rel} |')
     dates = sorted({r['protocol']['date'] for runs in res.values() for r in runs.values()})
     machines = sorted({r['protocol']['machine'] for runs in res.values() for r in runs.values()})
     lines += ['', f'Rows marked * are not core rows. Δ: the row minus its baseline on the same '
               f'seed (online rows: resnet8 alone, those of 2 x resnet20: resnet20 alone; '
               f'teacher-student rows: resnet8x0.5 alone; PS-KD: resnet20 alone), '
-              f'mean ± std over the seeds both have. '
+              f'the mean over the seeds both have and its 95 % t-interval. Training fit: top-1 '
+              f'on the first 1,000 un-augmented training images at the last validation. '
+              f'Last-20 % gain: test top-1 gained over the last fifth of the validations. '
               f'Dates: {", ".join(dates)}; machine: {"; ".join(machines)}.']
     return '\n'.join(lines)
+
+
+def delta_pairs(res):
+    """(row, seed, Δ training fit, Δ test top-1) of every (row, seed) with a baseline run."""
+    out = []
+    for key in ROWS:
+        base = ROWS[key][3]
+        if key not in res or not base or base not in res:
+            continue
+        for s, r in sorted(res[key].items()):
+            if s in res[base]:
+                b = res[base][s]
+                out.append((key, s, train_fit(r) - train_fit(b),
+                            r['metrics'][metric_key(key)] - b['metrics'][metric_key(base)]))
+    return out
+
+
+def regression(pairs):
+    """Least squares Δtest = slope · Δtrain + intercept over ``pairs``; (slope, intercept, r)."""
+    x = [p[2] for p in pairs]
+    y = [p[3] for p in pairs]
+    if len(x) < 3 or statistics.pstdev(x) == 0 or statistics.pstdev(y) == 0:
+        return None
+    slope, intercept = statistics.linear_regression(x, y)
+    return slope, intercept, statistics.correlation(x, y)
+
+
+def table_block(protocol):
+    """The README block a protocol's table fills: ``accuracy-table`` for the headline one."""
+    return 'accuracy-table' if protocol == DEFAULT_PROTOCOL else f'accuracy-table-{protocol}'
 
 
 def replace_block(path, name, text):
@@ -91,13 +156,19 @@ def report(settings):
     smoke folder's table and figures (README and model zoo untouched)."""
     res = load_results(settings.results)
     text = table_text(res)
+    fitline = regression(delta_pairs(res))
+    if fitline:
+        text += (f'\n\nAcross the {len(delta_pairs(res))} (row, seed) pairs with a baseline on the '
+                 f'same seed: Δtest ≈ {fitline[0]:.2f} · Δtraining fit {fitline[1]:+.2f}, '
+                 f'r = {fitline[2]:.2f} (least squares over the result files).')
     print(text)
     os.makedirs(settings.results, exist_ok=True)
     with open(osp.join(settings.results, 'table.md'), 'w') as f:
         f.write(text + '\n')
     if not settings.smoke:
+        block = table_block(settings.protocol)
         for readme in ('README.md', osp.join('benchmarks', 'accuracy', 'README.md')):
-            replace_block(osp.join(REPO, readme), 'accuracy-table', text)
+            replace_block(osp.join(REPO, readme), block, text)
         changed = model_zoo.update()
         print(f'[table] model zoo: {", ".join(changed) or "up to date"}')
     try:
@@ -123,11 +194,11 @@ def figures(res, out_dir):
             if not k or k not in res:
                 continue
             for s, r in sorted(res[k].items()):
-                ep = range(1, len(r['curve']) + 1)
+                ep = r.get('epochs') or range(1, len(r['curve']) + 1)
                 ax.plot(ep, r['curve'], style, color=f'C{s}', lw=1,
                         label=f'{k} s{s} test' if s == 0 else None)
                 if k == key:
-                    ax.plot(range(1, len(r['train_curve']) + 1), r['train_curve'], ':',
+                    ax.plot(ep, r['train_curve'], ':',
                             color=f'C{s}', lw=1, label=f'{k} s{s} train' if s == 0 else None)
         ax.set_title(ROWS[key][0], fontsize=8)
         ax.set_ylim(60, 100.5)
@@ -141,6 +212,40 @@ def figures(res, out_dir):
     fig.tight_layout()
     fig.savefig(osp.join(out_dir, 'accuracy_curves.png'), dpi=90)
     plt.close(fig)
+    pairs = delta_pairs(res)
+    fitline = regression(pairs)
+    if fitline:
+        fig, ax = plt.subplots(figsize=(5, 4))
+        for i, key in enumerate(dict.fromkeys(p[0] for p in pairs)):
+            pts = [p for p in pairs if p[0] == key]
+            ax.plot([p[2] for p in pts], [p[3] for p in pts], 'o', ms=4, color=f'C{i % 10}',
+                    label=key)
+        xs = [min(p[2] for p in pairs), max(p[2] for p in pairs)]
+        ax.plot(xs, [fitline[0] * x + fitline[1] for x in xs], 'k--', lw=1,
+                label=f'{fitline[0]:.2f} x {fitline[1]:+.2f}, r = {fitline[2]:.2f}')
+        ax.axhline(0, color='grey', lw=0.5)
+        ax.axvline(0, color='grey', lw=0.5)
+        ax.set_xlabel('Δ training fit (pt, vs the baseline, same seed)')
+        ax.set_ylabel('Δ test top-1 (pt)')
+        ax.legend(fontsize=6, ncol=2)
+        fig.tight_layout()
+        fig.savefig(osp.join(out_dir, 'delta_test_vs_train.png'), dpi=90)
+        plt.close(fig)
+    losses = {k: res[k] for k in ('alone', 'resnet8x0.5', 'teacher') if k in res and all(
+        r.get('train_loss_curve') for r in res[k].values())}
+    if losses:
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        for i, (key, runs) in enumerate(losses.items()):
+            for s, r in sorted(runs.items()):
+                ax.plot(r['epochs'], r['train_loss_curve'], color=f'C{i}', lw=1,
+                        label=ROWS[key][0].split(' (')[0] if s == min(runs) else None)
+        ax.set_yscale('log')
+        ax.set_xlabel('epoch')
+        ax.set_ylabel('training loss (mean since the last validation)')
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(osp.join(out_dir, 'baseline_training_loss.png'), dpi=90)
+        plt.close(fig)
     if 'pskd' in res and 'teacher' in res:
         fig, axes = plt.subplots(1, 2, figsize=(8, 4))
         for ax, key, title in ((axes[0], 'teacher', 'resnet20 alone'),

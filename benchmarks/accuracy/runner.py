@@ -21,7 +21,7 @@ from mmkd_plugins.evaluation import reliability_bins
 from mmkd_plugins.utils import sample_labels, unwrap_model
 
 from .protocol import (CALIBRATION, N_TRAIN_CURVE, REPO, ROWS, STAGE1_CFG, TAKD1_CFG,
-                       metric_key)
+                       metric_key, protocol_config, protocol_rows)
 
 
 def git_commit():
@@ -66,20 +66,26 @@ def predict(model, loader):
 
 
 class CurveHook(Hook):
-    """Test top-1 after every epoch (from the val metrics) and top-1 on a fixed set of training
-    images without augmentation (train accuracy)."""
+    """At every validation: test top-1 (from the val metrics) and top-1 on a fixed set of
+    training images without augmentation (train accuracy; fashion-mnist-1k: the whole subset)."""
     priority = 'LOW'
 
     def __init__(self, metric, train_loader):
         self.metric, self.loader = metric, train_loader
         self.curve, self.train_curve, self.last_metrics = [], [], {}
+        self.epochs, self.loss_curve, self._last_iter = [], [], 0
 
     def after_val_epoch(self, runner, metrics=None):
         if metrics and self.metric in metrics:
             self.curve.append(round(float(metrics[self.metric]), 4))
             self.last_metrics = {k: float(v) for k, v in metrics.items()}
-
-    def after_train_epoch(self, runner):
+        self.epochs.append(runner.epoch)
+        # the mean training loss (augmented batches, total of the logged losses) of the
+        # iterations since the last validation
+        buf = runner.message_hub.log_scalars.get('train/loss')
+        n = runner.iter - self._last_iter
+        self._last_iter = runner.iter
+        self.loss_curve.append(round(float(buf.mean(n)), 5) if buf is not None and n else None)
         scores, labels = predict(runner.model, self.loader)
         self.train_curve.append(round(100.0 * float((scores.argmax(1) == labels).double().mean()),
                                       4))
@@ -137,6 +143,15 @@ class Table:
         self.settings, self.commit = settings, commit
 
     # -- prerequisites (checkpoints, retrained when missing) ----------------------------------
+    def config(self, key_or_path):
+        """A row's config in the table's protocol; a clear error where it has none."""
+        config = self.settings.config(key_or_path)
+        if not osp.isfile(osp.join(REPO, config)):
+            raise FileNotFoundError(
+                f'{config}: no config of {key_or_path!r} in protocol '
+                f'{self.settings.protocol!r}; its rows are {protocol_rows(self.settings.protocol)}')
+        return config
+
     def teacher_ckpt(self, seed, epoch=None):
         epoch = epoch or self.settings.epochs
         ckpt = osp.join(self.settings.work, 'teacher', f'seed{seed}', f'epoch_{epoch}.pth')
@@ -160,14 +175,14 @@ class Table:
         return ckpt
 
     def stage1_ckpt(self, seed):
-        return self._distilled('iekd_stage1', STAGE1_CFG, seed)
+        return self._distilled('iekd_stage1', self.config(STAGE1_CFG), seed)
 
     def assistant(self, seed):
         """TAKD's assistant (resnet14), exported as a plain classifier for stage 2."""
         out = osp.join(self.settings.work, 'takd_assistant', f'seed{seed}', 'student.pth')
         if not osp.isfile(out):
             from mmkd_plugins.export import export_student
-            export_student(self._distilled('takd_assistant', TAKD1_CFG, seed), out)
+            export_student(self._distilled('takd_assistant', self.config(TAKD1_CFG), seed), out)
         return out
 
     def _prereq_seconds(self, key, seconds):
@@ -184,7 +199,8 @@ class Table:
     # -- rows -----------------------------------------------------------------------------------
     def run_row(self, key, seed, force=False):
         """The row's result for ``seed``: read from its file, or trained and written."""
-        label, config, kind, _, _ = ROWS[key]
+        label, _, kind, _, _ = ROWS[key]
+        config = self.config(key)
         out = osp.join(self.settings.results, key, f'seed{seed}.json')
         if osp.isfile(out) and not force:
             with open(out) as f:
@@ -211,7 +227,7 @@ class Table:
         if force and osp.isfile(out):  # a teacher retrained for its checkpoint only
             with open(out) as f:
                 return json.load(f)
-        result = self._result(key, seed, runner, hook, seconds)
+        result = self._result(key, seed, runner, hook, seconds, self.settings.protocol)
         os.makedirs(osp.dirname(out), exist_ok=True)
         with open(out, 'w') as f:
             json.dump(result, f, indent=1)
@@ -226,7 +242,7 @@ class Table:
         return result
 
     @staticmethod
-    def _result(key, seed, runner, hook, seconds):
+    def _result(key, seed, runner, hook, seconds, protocol):
         cfg = runner.cfg
         model = cfg.model
         student = (model.get('architecture') or model.get('students', [model])[0] or model)
@@ -237,10 +253,12 @@ class Table:
                             if isinstance(h, DistillDiagnosticsHook)), [])
         return dict(
             row=key, label=ROWS[key][0], seed=seed, metrics=hook.last_metrics,  # last epoch's
-            curve=hook.curve, train_curve=hook.train_curve, reliability=reliability(runner),
+            curve=hook.curve, train_curve=hook.train_curve, epochs=hook.epochs,
+            train_loss_curve=hook.loss_curve, reliability=reliability(runner),
             diagnostics=diagnostics,  # DistillDiagnosticsHook: one dict per validation
             train_s=round(seconds, 1),
-            protocol=dict(config=ROWS[key][1], n_train=len(runner.train_dataloader.dataset),
+            protocol=dict(name=protocol, config=protocol_config(ROWS[key][1], protocol),
+                          n_train=len(runner.train_dataloader.dataset),
                           epochs=cfg.train_cfg.max_epochs,
                           batch_size=cfg.train_dataloader.batch_size, student=student_arch,
                           teacher=(model.get('teacher') or {}).get('backbone', {}).get('arch'),
@@ -249,6 +267,8 @@ class Table:
 
     def run(self, rows, seeds):
         """The core rows for every seed first (seed-major), then the others."""
+        for key in rows:
+            self.config(key)  # every row has a config in the protocol, before any training
         core = [k for k in rows if ROWS[k][4]]
         others = [k for k in rows if not ROWS[k][4]]
         for keys in (core, others):

@@ -1,0 +1,123 @@
+"""The accuracy table's two protocols: every fashion-mnist-1k config is its fashion-mnist-5k
+sibling with the protocol's keys (configs/_base_/protocols/fashion-mnist-1k.py) and nothing
+else changed; the harness finds a row's config by protocol and refuses a row a protocol lacks;
+the report's paired interval and Δtest-vs-Δtrain line against hand values."""
+import glob
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from conftest import CONFIGS, REPO
+
+from benchmarks.accuracy.protocol import (PROTOCOLS, ROWS, Settings, protocol_config,
+                                          protocol_rows)
+from benchmarks.accuracy.report import delta_pairs, mean_ci, regression
+
+FIT = Config.fromfile(osp.join(CONFIGS, '_base_', 'protocols', 'fashion-mnist-1k.py'))
+LEAVES_1K = sorted(osp.relpath(p, CONFIGS) for p in glob.glob(
+    osp.join(CONFIGS, '*', '*_fashion-mnist-1k.py')))
+TEACHER_1K = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-1k/'
+
+
+def test_the_protocol_is_the_fitting_regimes():
+    assert FIT.train_dataloader.dataset.indices == FIT.n_train == 1000
+    assert FIT.train_cfg.max_epochs == PROTOCOLS['fashion-mnist-1k']['epochs'] == 300
+    # PS-KD's step decay (150 / 225 of 300), 2,400 iterations of batch 128
+    assert FIT.param_scheduler.milestones == [150, 225]
+    assert -(-FIT.n_train // FIT.train_dataloader.batch_size) * FIT.train_cfg.max_epochs == 2400
+    assert FIT.default_hooks.diagnostics.num_images == FIT.n_train  # the whole subset scored
+
+
+@pytest.mark.parametrize('rel', LEAVES_1K)
+def test_each_1k_config_restates_the_protocols_keys(rel):
+    cfg = Config.fromfile(osp.join(CONFIGS, rel))
+    assert cfg.train_dataloader.dataset.indices == FIT.n_train, rel
+    assert cfg.train_cfg.max_epochs == FIT.train_cfg.max_epochs, rel
+    assert cfg.train_cfg.val_interval == FIT.train_cfg.val_interval, rel
+    assert cfg.default_hooks.checkpoint.interval == FIT.default_hooks.checkpoint.interval, rel
+    assert cfg.default_hooks.diagnostics.num_images == FIT.n_train, rel
+    if 'stage1' in rel:  # the official stage 1: constant lr
+        assert cfg.param_scheduler == []
+    else:
+        assert cfg.param_scheduler.milestones == FIT.param_scheduler.milestones, rel
+    text = cfg.pretty_text
+    assert '5k/' not in text and 'fashion-mnist-5k.py' not in text.replace(
+        "_base_", ""), f'{rel} still points at a 5k checkpoint or config'
+    if cfg.model.get('teacher_ckpt'):
+        assert cfg.model.teacher_ckpt.startswith(TEACHER_1K), rel
+
+
+def _method(cfg):
+    """The config without the protocol's keys and the checkpoint paths they imply."""
+    d = cfg.to_dict()
+    for key in ('train_dataloader', 'train_cfg', 'param_scheduler', 'default_hooks', 'work_dir',
+                'teacher_ckpt', 'teacher_config', 'stage1_checkpoint', 'teacher_epoch',
+                'stop_epoch', 'n_train', 'custom_hooks', 'filename'):
+        d.pop(key, None)
+    model = d.get('model', {})
+    for key in ('teacher_ckpt', 'teacher_config'):
+        model.pop(key, None)
+    tf = model.get('distiller', {}).get('connectors', {}).get('teacher_factor')
+    if tf:
+        tf.pop('stage1_checkpoint')
+    return d
+
+
+@pytest.mark.parametrize('rel', [r for r in LEAVES_1K if 'baseline' not in r
+                                 and 'teachers' not in r])
+def test_a_1k_config_changes_the_protocol_not_the_method(rel):
+    five = Config.fromfile(osp.join(CONFIGS, rel.replace('fashion-mnist-1k', 'fashion-mnist-5k')))
+    one = Config.fromfile(osp.join(CONFIGS, rel))
+    assert _method(one) == _method(five)
+    hooks1 = [h.copy() for h in one.get('custom_hooks', [])]
+    hooks5 = [h.copy() for h in five.get('custom_hooks', [])]
+    for h1, h5 in zip(hooks1, hooks5):
+        if 'stop_epoch' in h5:  # ESKD (a): half the schedule in both protocols
+            assert (h1.pop('stop_epoch') / one.train_cfg.max_epochs
+                    == h5.pop('stop_epoch') / five.train_cfg.max_epochs)
+    assert hooks1 == hooks5
+
+
+def test_every_core_row_is_in_both_protocols():
+    core = [k for k, row in ROWS.items() if row[4]]
+    for protocol in PROTOCOLS:
+        assert set(core) <= set(protocol_rows(protocol)), protocol
+    assert protocol_config(ROWS['kd'][1], 'fashion-mnist-1k').endswith('_fashion-mnist-1k.py')
+
+
+def test_settings_and_cli_refuse_what_a_protocol_lacks():
+    with pytest.raises(ValueError, match="Settings.protocol='cifar'.*fashion-mnist-1k"):
+        Settings(protocol='cifar')
+    assert Settings().results.endswith(osp.join('results', 'fashion-mnist-1k'))
+    proc = subprocess.run([sys.executable, '-m', 'benchmarks.accuracy.run_table', '--rows',
+                           'takd', '--report-only'], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "['takd'] have no config in protocol 'fashion-mnist-1k'" in proc.stderr
+
+
+def test_paired_interval_by_hand():
+    # mean 2, std 1, t(0.975, 2 dof) = 4.303: half-width 4.303 / sqrt(3) = 2.484
+    assert mean_ci([1.0, 2.0, 3.0]) == '+2.00 [-0.48, +4.48]'
+    assert mean_ci([0.5]) == '+0.50 (1 seed)'
+    assert mean_ci([]) == '—'
+
+
+def _run(top1, fit):
+    return dict(metrics={'accuracy/top1': top1, 'kdcl/student0/top1': top1},
+                train_curve=[fit])
+
+
+def test_delta_pairs_and_the_regression_line_by_hand():
+    # the baseline at (fit 90, test 80) on seeds 0-2; KD's deltas on the line dtest = 2 dfit + 1
+    res = {'resnet8x0.5': {s: _run(80.0, 90.0) for s in range(3)},
+           'kd': {0: _run(81.0, 90.0), 1: _run(83.0, 91.0), 2: _run(77.0, 88.0)},
+           'fitnets': {5: _run(70.0, 70.0)}}  # no baseline on seed 5: not a pair
+    pairs = delta_pairs(res)
+    assert [(k, s) for k, s, _, _ in pairs] == [('kd', 0), ('kd', 1), ('kd', 2)]
+    assert [(dx, dy) for _, _, dx, dy in pairs] == [(0.0, 1.0), (1.0, 3.0), (-2.0, -3.0)]
+    slope, intercept, r = regression(pairs)
+    assert (round(slope, 9), round(intercept, 9), round(r, 9)) == (2.0, 1.0, 1.0)
+    assert regression(pairs[:2]) is None  # two points fit any line
