@@ -110,3 +110,24 @@ def test_a_single_member_is_refused():
         MinLogitEnsemble()([Z1], Y)
     with pytest.raises(ValueError, match='num_members'):
         build_ensemble(dict(type='Linear'), 1)
+
+
+def test_linear_on_the_simplex_is_a_convex_combination_with_the_softmax_gradient():
+    ens = LinearEnsemble(2, constraint='simplex')
+    assert torch.allclose(ens.coefficients, torch.tensor([0.5, 0.5]))  # zeros -> 1/m
+    with torch.no_grad():
+        ens.weight_logits.copy_(torch.tensor([0.0, torch.log(torch.tensor(3.0))]))
+    assert torch.allclose(ens.coefficients, torch.tensor([0.25, 0.75]))
+    assert torch.allclose(ens([Z1, Z2]), 0.25 * Z1 + 0.75 * Z2)
+    ens.loss([Z1, Z2], Y).backward()
+    # chain rule through a = softmax(w): dL/dw = J^T dL/da, J = diag(a) - a a^T
+    p = F.softmax(0.25 * Z1 + 0.75 * Z2, 1) - F.one_hot(Y, 3)
+    g_a = torch.stack([(p * Z1).sum() / 2, (p * Z2).sum() / 2])
+    a = torch.tensor([0.25, 0.75])
+    assert torch.allclose(ens.weight_logits.grad, (torch.diag(a) - a[:, None] * a) @ g_a,
+                          atol=1e-6)
+    assert not hasattr(ens, 'weights')
+    with pytest.raises(ValueError, match=r"constraint='sum1' must be one of \('none', "
+                                         r"'simplex'\)"):
+        LinearEnsemble(2, constraint='sum1')
+    assert build_ensemble(dict(type='Linear', constraint='simplex'), 2).constraint == 'simplex'

@@ -121,7 +121,9 @@ def distill_view(model, inputs, data_samples, teacher_cache=None, key=None):
         t = model.temperature
         if model.ensemble is not None:
             target = F.softmax(model.ensemble(logits, labels).float() / t, dim=1)
-            weights = getattr(model.ensemble, 'weights', None)
+            weights = getattr(model.ensemble, 'coefficients', None)  # KDCL-Linear's a
+            if weights is None:
+                weights = getattr(model.ensemble, 'weights', None)
             if isinstance(weights, torch.Tensor):
                 extra.update({f'ensemble_weight{i}': float(w) for i, w in enumerate(weights)})
         probs = [F.softmax(z / t, dim=1) for z in logits]

@@ -10,7 +10,11 @@ detached, and each student minimises (Eq. 1 and 6 of the paper)
 
 The Linear ensemble's weights are trained by ``CE(sum_i a_i z_i, y)`` on detached logits (loss key
 ``ensemble.loss_ce``). Choices where the paper is silent: ``temperature`` defaults to 2 and the
-ensemble target is built from the views the students saw (each logit from its own view).
+ensemble target is built from the views the students saw (``target_view='own'``: each logit
+from its own view); ``target_view='shared'`` builds it from every student's logits on one view
+(view 0; students 1..m-1 run one extra forward on it without gradients, which in training mode
+also updates their BatchNorm statistics with that batch), while each student still learns on
+its own view.
 
 Data: the train pipeline yields m views per image (mmpretrain's ``MultiView`` with
 ``num_views=m`` before ``PackInputs``, ``default_collate``) and the data preprocessor is
@@ -43,12 +47,17 @@ class KDCL(BaseModel):
         kd_weight (float): Weight of the KL term (lambda). Defaults to 1.
         ce_weight (float): Weight of each student's CE. Defaults to 1.
         eval_student (int): The student whose scores are ``pred_score`` at validation.
+        target_view (str): 'own' (default): the ensemble combines each student's logits on the
+            view it trains on; 'shared': every student's logits on view 0.
         data_preprocessor (dict, optional): Defaults to mmpretrain's
             ``SelfSupDataPreprocessor`` (one normalisation for every view).
     """
 
+    TARGET_VIEWS = ('own', 'shared')
+
     def __init__(self, students, ensemble=dict(type='MinLogit'), temperature=2.0, kd_weight=1.0,
-                 ce_weight=1.0, eval_student=0, data_preprocessor=None, init_cfg=None):
+                 ce_weight=1.0, eval_student=0, target_view='own', data_preprocessor=None,
+                 init_cfg=None):
         if data_preprocessor is None:
             data_preprocessor = dict(type='mmpretrain.SelfSupDataPreprocessor')
         elif isinstance(data_preprocessor, dict) and 'type' not in data_preprocessor:
@@ -77,6 +86,10 @@ class KDCL(BaseModel):
         self.ensemble = None if ensemble is None else build_ensemble(ensemble, len(self.students))
         self.temperature, self.kd_weight, self.ce_weight = temperature, kd_weight, ce_weight
         self.eval_student = eval_student
+        if target_view not in self.TARGET_VIEWS:
+            raise ValueError(f'KDCL: target_view={target_view!r} must be one of '
+                             f'{self.TARGET_VIEWS}')
+        self.target_view = target_view
 
     @property
     def num_students(self):
@@ -110,7 +123,7 @@ class KDCL(BaseModel):
         views = self._views(inputs)
         labels = sample_labels(data_samples, views[0].device)
         logits = [s(v, mode='tensor') for s, v in zip(self.students, views)]
-        target = self.ensemble(logits, labels).detach()
+        target = self.ensemble(self._target_logits(logits, views), labels).detach()
         t = self.temperature
         p_t = F.softmax(target / t, dim=1)
         losses = {}
@@ -121,6 +134,14 @@ class KDCL(BaseModel):
         if hasattr(self.ensemble, 'loss'):  # an ensemble with parameters (KDCL-Linear)
             losses['ensemble.loss_ce'] = self.ensemble.loss(logits, labels)
         return losses
+
+    def _target_logits(self, logits, views):
+        """The members the ensemble combines: the students' own-view logits, or every
+        student's logits on view 0 (``target_view='shared'``)."""
+        if self.target_view == 'own':
+            return logits
+        with torch.no_grad():
+            return [logits[0]] + [s(views[0], mode='tensor') for s in self.students[1:]]
 
     def predict(self, inputs, data_samples=None):
         logits = self.forward(inputs, mode='tensor')

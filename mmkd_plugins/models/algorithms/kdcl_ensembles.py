@@ -7,7 +7,8 @@ Collaborative Learning", CVPR 2020, Sec. 3.2). Each maps the m students' logits 
   cross-entropy" read for each image) or once for the whole batch (``per='batch'``).
 - :class:`LinearEnsemble` (KDCL-Linear): ``z_t = sum_i a_i z_i`` with learnable ``a`` (initialised
   to 1/m), trained by the cross-entropy of ``z_t`` against the labels on detached member logits
-  (:meth:`LinearEnsemble.loss`), as the paper's ``min_a CE(sum_i a_i z_i, y)``.
+  (:meth:`LinearEnsemble.loss`), as the paper's ``min_a CE(sum_i a_i z_i, y)``; optionally
+  constrained to the simplex (``constraint='simplex'``: ``a = softmax(w)``).
 - :class:`MinLogitEnsemble` (KDCL-MinLogit): ``z_t^c = min_i (z_i^c - z_i^y)``: each member's
   logits minus its ground-truth logit, the per-class minimum over members (the true class is 0
   for every member, every other class takes its most confident "against" margin).
@@ -75,19 +76,45 @@ class MinLogitEnsemble(nn.Module):
 
 @KDCL_ENSEMBLES.register_module('Linear')
 class LinearEnsemble(nn.Module):
-    """``sum_i a_i z_i`` with learnable ``a``."""
+    """``sum_i a_i z_i`` with learnable ``a``.
 
-    def __init__(self, num_members):
+    Args:
+        num_members (int): m.
+        constraint (str): 'none' (default): ``a`` unconstrained, initialised to 1/m (the
+            paper's ``min_a CE(sum_i a_i z_i, y)`` states no constraint); 'simplex': ``a`` =
+            softmax of learnable logits (initialised to 0, so ``a = 1/m``): non-negative
+            weights that sum to 1, a convex combination whose scale cannot grow to sharpen
+            the target.
+    """
+
+    CONSTRAINTS = ('none', 'simplex')
+
+    def __init__(self, num_members, constraint='none'):
         super().__init__()
         if not isinstance(num_members, int) or num_members < 2:
             raise ValueError(f'LinearEnsemble: num_members={num_members!r} must be an int >= 2')
-        self.weights = nn.Parameter(torch.full((num_members, ), 1.0 / num_members))
+        if constraint not in self.CONSTRAINTS:
+            raise ValueError(f'LinearEnsemble: constraint={constraint!r} must be one of '
+                             f'{self.CONSTRAINTS}')
+        self.constraint = constraint
+        if constraint == 'none':
+            self.weights = nn.Parameter(torch.full((num_members, ), 1.0 / num_members))
+        else:
+            self.weight_logits = nn.Parameter(torch.zeros(num_members))
+
+    @property
+    def coefficients(self):
+        """The weights ``a`` the ensemble applies (m)."""
+        if self.constraint == 'simplex':
+            return torch.softmax(self.weight_logits, dim=0)
+        return self.weights
 
     def forward(self, logits, labels=None):
         z = _stack(logits)
-        if z.shape[0] != len(self.weights):
-            raise ValueError(f'LinearEnsemble: {z.shape[0]} members, {len(self.weights)} weights')
-        return torch.einsum('m,mbc->bc', self.weights, z)
+        a = self.coefficients
+        if z.shape[0] != len(a):
+            raise ValueError(f'LinearEnsemble: {z.shape[0]} members, {len(a)} weights')
+        return torch.einsum('m,mbc->bc', a, z)
 
     def loss(self, logits, labels):
         """CE of the ensemble on detached member logits: trains ``a`` only."""
