@@ -14,7 +14,7 @@ from conftest import CONFIGS, REPO
 
 from benchmarks.accuracy.protocol import (PROTOCOLS, ROWS, Settings, protocol_config,
                                           protocol_rows)
-from benchmarks.accuracy.report import delta_pairs, mean_ci, regression
+from benchmarks.accuracy.report import delta_pairs, directions_text, mean_ci, regression, verdict
 
 FIT = Config.fromfile(osp.join(CONFIGS, '_base_', 'protocols', 'fashion-mnist-1k.py'))
 LEAVES_1K = sorted(osp.relpath(p, CONFIGS) for p in glob.glob(
@@ -125,3 +125,22 @@ def test_delta_pairs_and_the_regression_line_by_hand():
     slope, intercept, r = regression(pairs)
     assert (round(slope, 9), round(intercept, 9), round(r, 9)) == (2.0, 1.0, 1.0)
     assert regression(pairs[:2]) is None  # two points fit any line
+
+
+def test_verdict_reads_the_interval():
+    assert verdict([1.0, 1.2, 0.8]).startswith('yes')          # 1 ± 4.303 * 0.2 / sqrt(3)
+    assert verdict([-1.0, -1.2, -0.8]).startswith('no')
+    assert verdict([1.0, -0.5, 2.0]).startswith('not resolved (mean above')
+    assert verdict([0.5]).startswith('1 seed: above')
+    assert verdict([-0.1, -0.1, -0.1], threshold=-0.2).startswith('yes')
+
+
+def test_directions_table_from_results():
+    res = {'resnet8x0.5': {s: _run(80.0, 99.0) for s in range(3)},
+           'kd': {s: _run(81.0 + 0.1 * s, 99.5) for s in range(3)},
+           'iekd': {s: _run(80.5, 99.5) for s in range(3)}}
+    text = directions_text(res)
+    kd = next(line for line in text.splitlines() if line.startswith('| Hinton KD'))
+    assert '+1.10 [' in kd and '+1.00, +1.10, +1.20' in kd and '| yes' in kd
+    iekd = next(line for line in text.splitlines() if line.startswith('| IE-KD |'))
+    assert 'vs Hinton KD' in iekd and '| no' in iekd  # 80.5 against 81.0-81.2

@@ -96,8 +96,8 @@ PAPER = {
 }
 
 DATASETS = {
-    'fashion-mnist-5k': 'Fashion-MNIST (first 5,000 training images)',
-    'fashion-mnist-1k': 'Fashion-MNIST (first 1,000 training images)',
+    'fashion-mnist-5k': 'Fashion-MNIST (first 5,000 training images; under-fitting regime)',
+    'fashion-mnist-1k': 'Fashion-MNIST (first 1,000 training images; fitting regime)',
     'fashion-mnist': 'Fashion-MNIST', 'cifar100': 'CIFAR-100', 'in1k': 'ImageNet-1k',
     'coco': 'COCO', 'voc0712': 'PASCAL VOC 07+12', 'shapes-tiny': 'generated shapes (tests)',
     'shapes-cls': 'generated shapes (make demo-detection)',

@@ -132,6 +132,71 @@ def regression(pairs):
     return slope, intercept, statistics.correlation(x, y)
 
 
+# The papers' directions, checked from the results: (row, the paper's direction, threshold: the
+# paired Δ top-1 must be above it, the row to compare with (None: the row's baseline)).
+DIRECTIONS = [
+    ('kd', 'student > student alone', 0.0, None),
+    ('pskd', 'ECE <= 0.6 x baseline; top-1 >= baseline - 0.2', -0.2, None),
+    ('kdcl_minlogit', 'students > alone', 0.0, None),
+    ('kdcl_linear', 'students > alone', 0.0, None),
+    ('kdcl_naive', 'students > alone', 0.0, None),
+    ('kdcl_general', 'students > alone', 0.0, None),
+    ('iekd', 'IE-KD > Hinton KD', 0.0, 'kd'),
+    ('iekd_kd', 'IE-KD + KD > Hinton KD', 0.0, 'kd'),
+    ('dml', 'students > alone', 0.0, None),
+    ('iedml', 'IE-DML > DML', 0.0, 'dml'),
+    ('fitnets', 'student > student alone', 0.0, None),
+    ('at', 'student > student alone', 0.0, None),
+    ('eskd_a', 'student > student alone', 0.0, None),
+    ('eskd_b', 'student > student alone', 0.0, None),
+]
+
+
+def verdict(vals, threshold=0.0):
+    """Whether the paired differences ``vals`` are above ``threshold``, by their 95 % interval."""
+    if not vals:
+        return 'not run'
+    if len(vals) == 1:
+        return f'1 seed: {"above" if vals[0] > threshold else "not above"}; not resolved'
+    m = statistics.mean(vals)
+    h = T975.get(len(vals) - 1, 1.96) * statistics.stdev(vals) / len(vals) ** 0.5
+    if m - h > threshold:
+        return 'yes (the 95 % interval is above)'
+    if m + h < threshold:
+        return 'no (the 95 % interval is below)'
+    return f'not resolved (mean {"above" if m > threshold else "below"}; the interval spans it)'
+
+
+def directions_text(res):
+    """The papers' directions at a glance, from the results: paired Δ top-1 with its 95 %
+    interval over seeds (PS-KD: also the ECE ratio per seed), and the verdict."""
+    lines = ['| method | the paper\'s direction | here: paired Δ top-1 (pt), mean [95 % CI] '
+             '(per seed) | held? |', '| --- | --- | --- | --- |']
+    for key, direction, threshold, against in DIRECTIONS:
+        if key not in res:
+            continue
+        other = against or ROWS[key][3]
+        if other not in res:
+            continue
+        seeds = [s for s in sorted(res[key]) if s in res[other]]
+        d = [res[key][s]['metrics'][metric_key(key)] - res[other][s]['metrics'][metric_key(other)]
+             for s in seeds]
+        here = (f'{d[0]:+.2f} (seed {seeds[0]})' if len(d) == 1 else
+                f'{mean_ci(d)} ({", ".join(f"{v:+.2f}" for v in d)}; seeds {seeds})')
+        if against:
+            here += f' vs {ROWS[against][0].split(" (")[0]}'
+        held = verdict(d, threshold)
+        if key == 'pskd':
+            ratios = [res[key][s]['metrics']['ECE'] / res[other][s]['metrics']['ECE']
+                      for s in seeds]
+            here += f'; ECE ratio {", ".join(f"{r:.2f}" for r in ratios)}'
+            held = (f'ECE: {"yes" if all(r <= 0.6 for r in ratios) else "no"} on '
+                    f'{sum(r <= 0.6 for r in ratios)} of {len(ratios)} seeds; top-1 >= -0.2: '
+                    f'{held}')
+        lines.append(f'| {ROWS[key][0]} | {direction} | {here} | {held} |')
+    return '\n'.join(lines)
+
+
 def table_block(protocol):
     """The README block a protocol's table fills: ``accuracy-table`` for the headline one."""
     return 'accuracy-table' if protocol == DEFAULT_PROTOCOL else f'accuracy-table-{protocol}'
@@ -167,8 +232,13 @@ def report(settings):
         f.write(text + '\n')
     if not settings.smoke:
         block = table_block(settings.protocol)
+        directions = directions_text(res)
+        with open(osp.join(settings.results, 'directions.md'), 'w') as f:
+            f.write(directions + '\n')
         for readme in ('README.md', osp.join('benchmarks', 'accuracy', 'README.md')):
             replace_block(osp.join(REPO, readme), block, text)
+            replace_block(osp.join(REPO, readme), block.replace('table', 'directions'),
+                          directions)
         changed = model_zoo.update()
         print(f'[table] model zoo: {", ".join(changed) or "up to date"}')
     try:
