@@ -29,14 +29,19 @@ T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8
         9: 2.262}
 
 
+def t_interval(vals):
+    """(mean, half-width of its 95 % t-interval) over two or more seeds."""
+    return (statistics.mean(vals),
+            T975.get(len(vals) - 1, 1.96) * statistics.stdev(vals) / len(vals) ** 0.5)
+
+
 def mean_ci(vals):
     """``'mean [lo, hi]'``: the mean and its 95 % t-interval over seeds (one seed: no interval)."""
     if not vals:
         return '—'
     if len(vals) == 1:
         return f'{vals[0]:+.2f} (1 seed)'
-    m = statistics.mean(vals)
-    h = T975.get(len(vals) - 1, 1.96) * statistics.stdev(vals) / len(vals) ** 0.5
+    m, h = t_interval(vals)
     return f'{m:+.2f} [{m - h:+.2f}, {m + h:+.2f}]'
 
 
@@ -158,8 +163,7 @@ def verdict(vals, threshold=0.0):
         return 'not run'
     if len(vals) == 1:
         return f'1 seed: {"above" if vals[0] > threshold else "not above"}; not resolved'
-    m = statistics.mean(vals)
-    h = T975.get(len(vals) - 1, 1.96) * statistics.stdev(vals) / len(vals) ** 0.5
+    m, h = t_interval(vals)
     if m - h > threshold:
         return 'yes (the 95 % interval is above)'
     if m + h < threshold:
