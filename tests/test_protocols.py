@@ -26,7 +26,8 @@ def test_the_protocol_is_the_fitting_regimes():
     assert FIT.train_dataloader.dataset.indices == FIT.n_train == 1000
     assert FIT.train_cfg.max_epochs == PROTOCOLS['fashion-mnist-1k']['epochs'] == 300
     # PS-KD's step decay (150 / 225 of 300), 2,400 iterations of batch 128
-    assert FIT.param_scheduler.milestones == [150, 225]
+    assert FIT.param_scheduler.milestones == [150, 225] == PROTOCOLS['fashion-mnist-1k'][
+        'milestones']
     assert -(-FIT.n_train // FIT.train_dataloader.batch_size) * FIT.train_cfg.max_epochs == 2400
     assert FIT.default_hooks.diagnostics.num_images == FIT.n_train  # the whole subset scored
 

@@ -111,12 +111,15 @@ CALIBRATION = [dict(type='Accuracy', topk=(1, )), dict(type='ECE'), dict(type='A
 
 # The protocols (configs/_base_/protocols/<name>.py). A row's config in a protocol is its config
 # with the protocol's name in place of the one it ends with; a row without that file is not part
-# of the protocol (the KDCL diagnostics exist in fashion-mnist-1k only). ``epochs``: the schedule's length (checkpoint names).
+# of the protocol (the KDCL diagnostics exist in fashion-mnist-1k only). ``epochs``: the
+# schedule's length (checkpoint names); ``milestones``: its lr steps (the figures mark them).
 PROTOCOLS = {
-    'fashion-mnist-1k': dict(epochs=300, n_train=1000, regime='fitting: every baseline fits '
-                             'its 1,000 training images (>= 99 % top-1)'),
-    'fashion-mnist-5k': dict(epochs=40, n_train=5000, regime='under-fitting: the baselines end '
-                             'at 88-94 % top-1 on their 5,000 training images'),
+    'fashion-mnist-1k': dict(
+        epochs=300, n_train=1000, milestones=[150, 225],
+        regime='fitting: every baseline fits its 1,000 training images (>= 99 % top-1)'),
+    'fashion-mnist-5k': dict(
+        epochs=40, n_train=5000, milestones=[20, 30],
+        regime='under-fitting: the baselines end at 88-94 % top-1 on their 5,000 training images'),
 }
 DEFAULT_PROTOCOL = 'fashion-mnist-1k'  # the headline table
 

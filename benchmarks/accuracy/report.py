@@ -6,7 +6,7 @@ import os.path as osp
 import statistics
 
 from . import model_zoo
-from .protocol import DEFAULT_PROTOCOL, REPO, ROWS, load_results, metric_key
+from .protocol import DEFAULT_PROTOCOL, PROTOCOLS, REPO, ROWS, load_results, metric_key
 
 
 def mean_sd(vals):
@@ -246,12 +246,12 @@ def report(settings):
         changed = model_zoo.update()
         print(f'[table] model zoo: {", ".join(changed) or "up to date"}')
     try:
-        figures(res, settings.figures)
+        figures(res, settings.figures, PROTOCOLS[settings.protocol]['milestones'])
     except ImportError as e:  # matplotlib missing: the table alone
         print(f'[table] no figures: {e}')
 
 
-def figures(res, out_dir):
+def figures(res, out_dir, milestones=()):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -313,9 +313,12 @@ def figures(res, out_dir):
             for s, r in sorted(runs.items()):
                 ax.plot(r['epochs'], r['train_loss_curve'], color=f'C{i}', lw=1,
                         label=ROWS[key][0].split(' (')[0] if s == min(runs) else None)
+        for m in milestones:
+            ax.axvline(m, color='grey', lw=0.5, ls='--')
         ax.set_yscale('log')
-        ax.set_xlabel('epoch')
-        ax.set_ylabel('training loss (mean since the last validation)')
+        ax.set_xlabel('epoch (dashed: lr x0.1)')
+        ax.set_ylabel('training loss')
+        ax.set_title('baselines: mean training loss between validations', fontsize=9)
         ax.legend(fontsize=7)
         fig.tight_layout()
         fig.savefig(osp.join(out_dir, 'baseline_training_loss.png'), dpi=90)
