@@ -7,8 +7,8 @@ Every config under ``configs/<family>/`` (``_base_`` excluded) becomes one model
 family's metafile (the format of mmpretrain / mmrazor, read by ``mim search mmkd_plugins``). The
 results are ours as measured: the Fashion-MNIST protocols' rows of the accuracy table
 (``benchmarks/accuracy/results/<protocol>/``, mean over the committed seeds). The papers'
-numbers, where a paper reports the setting of a config, are listed beside ours in the README block only, so a
-metafile never shows a number that we did not measure. The table's report
+numbers, where a paper reports the setting of a config, are listed beside ours in the README
+block only, so a metafile never shows a number that we did not measure. The table's report
 (``python -m benchmarks.accuracy.run_table --report-only``) calls this after every rebuild.
 """
 import os
