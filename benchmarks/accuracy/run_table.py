@@ -1,9 +1,9 @@
-"""The accuracy table: every method under one protocol, at convergence, results that accumulate.
+"""The accuracy table: every method under each protocol, results that accumulate.
 
 Rows, protocols and the result file's fields: :mod:`benchmarks.accuracy.protocol`. Each finished
 (protocol, row, seed) run is written to
-``benchmarks/accuracy/results/<protocol>/<row>/seed<k>.json``; runs whose file exists are skipped, so the table resumes across sessions. Run from the repository
-root:
+``benchmarks/accuracy/results/<protocol>/<row>/seed<k>.json``; runs whose file exists are
+skipped, so the table resumes across sessions. Run from the repository root:
 
     python -m benchmarks.accuracy.run_table                      # fashion-mnist-1k, core rows first
     python -m benchmarks.accuracy.run_table --rows alone teacher kd --seeds 0
