@@ -75,18 +75,16 @@ def table_text(res):
     def metric(name):
         return lambda k, r: r['metrics'][name]
 
+    values = dict(top1=top1, ECE=metric('ECE'), NLL=metric('NLL'),
+                  fit=lambda k, r: train_fit(r))
     for key, (label, _, kind, base, core) in ROWS.items():
         runs = res.get(key)
         if not runs:
             continue
         seeds = sorted(runs)
-        col = {name: [fn(key, runs[s]) for s in seeds] for name, fn in (
-            ('top1', top1), ('ECE', metric('ECE')), ('NLL', metric('NLL')),
-            ('fit', lambda k, r: train_fit(r)))}
+        col = {name: [fn(key, runs[s]) for s in seeds] for name, fn in values.items()}
         gains = [plateau_gain(runs[s]['curve']) for s in seeds]
-        d = {name: paired(res, key, seeds, fn) for name, fn in (
-            ('top1', top1), ('ECE', metric('ECE')), ('NLL', metric('NLL')),
-            ('fit', lambda k, r: train_fit(r)))}
+        d = {name: paired(res, key, seeds, fn) for name, fn in values.items()}
         name = label + ('' if core else ' *')
         if kind == 'online':
             s1 = [runs[s]['metrics'].get('kdcl/student1/top1') for s in seeds]
