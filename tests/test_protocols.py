@@ -20,6 +20,7 @@ FIT = Config.fromfile(osp.join(CONFIGS, '_base_', 'protocols', 'fashion-mnist-1k
 LEAVES_1K = sorted(osp.relpath(p, CONFIGS) for p in glob.glob(
     osp.join(CONFIGS, '*', '*_fashion-mnist-1k.py')))
 TEACHER_1K = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-1k/'
+TAKD_1K = 'work_dirs/takd_chain_fashion-mnist-1k/'
 
 
 def test_the_protocol_is_the_fitting_regimes():
@@ -40,15 +41,16 @@ def test_each_1k_config_restates_the_protocols_keys(rel):
     assert cfg.train_cfg.val_interval == FIT.train_cfg.val_interval, rel
     assert cfg.default_hooks.checkpoint.interval == FIT.default_hooks.checkpoint.interval, rel
     assert cfg.default_hooks.diagnostics.num_images == FIT.n_train, rel
-    if 'stage1' in rel:  # the official stage 1: constant lr
+    if 'iekd-stage1' in rel:  # IE-KD's official stage 1: constant lr
         assert cfg.param_scheduler == []
     else:
         assert cfg.param_scheduler.milestones == FIT.param_scheduler.milestones, rel
     text = cfg.pretty_text
     assert '5k/' not in text and 'fashion-mnist-5k.py' not in text.replace(
         "_base_", ""), f'{rel} still points at a 5k checkpoint or config'
-    if cfg.model.get('teacher_ckpt'):
-        assert cfg.model.teacher_ckpt.startswith(TEACHER_1K), rel
+    if cfg.model.get('teacher_ckpt'):  # the protocol's teacher, or TAKD's 1k assistant
+        assert cfg.model.teacher_ckpt.startswith(
+            TAKD_1K if 'takd-stage2' in rel else TEACHER_1K), rel
 
 
 def _method(cfg):
@@ -98,9 +100,9 @@ def test_settings_and_cli_refuse_what_a_protocol_lacks():
         Settings(protocol='cifar')
     assert Settings().results.endswith(osp.join('results', 'fashion-mnist-1k'))
     proc = subprocess.run([sys.executable, '-m', 'benchmarks.accuracy.run_table', '--rows',
-                           'takd', '--report-only'], cwd=REPO, capture_output=True, text=True)
+                           'resnet8x4', '--report-only'], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 2
-    assert "['takd'] have no config in protocol 'fashion-mnist-1k'" in proc.stderr
+    assert "['resnet8x4'] have no config in protocol 'fashion-mnist-1k'" in proc.stderr
 
 
 def test_paired_interval_by_hand():

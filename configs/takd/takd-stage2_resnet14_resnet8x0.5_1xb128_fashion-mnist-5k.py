@@ -7,5 +7,5 @@ model = dict(
     teacher_ckpt='work_dirs/takd_chain_fashion-mnist-5k/stage1_student.pth',
     teacher_config=('it is the exported student of stage 1: run the chain, `python '
                     'tools/takd_chain.py configs/takd/takd-stage1_resnet20_resnet14_1xb128_'
-                    'fashion-mnist-5k.py configs/takd/takd-stage2_resnet14_resnet8_1xb128_'
+                    'fashion-mnist-5k.py configs/takd/takd-stage2_resnet14_resnet8x0.5_1xb128_'
                     'fashion-mnist-5k.py --work-dir work_dirs/takd_chain_fashion-mnist-5k`'))
