@@ -4,6 +4,11 @@ instead of retraining, and rebuilds the table from the files."""
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
 
 from conftest import REPO
 from test_datasets import needs_data
@@ -153,3 +158,56 @@ def test_probe_dml_step_updates_the_networks_in_turn():
     hand_step(joint[1], sgd(joint[1:])[0], joint[0])
     assert not all(torch.allclose(pa, pb, atol=1e-6)
                    for pa, pb in zip(joint[1].parameters(), got[1].parameters()))
+
+
+_TRANSFORMS = {name: type(name, (), {}) for name in ('PackInputs', 'Resize')}
+
+
+class _Data:
+    """A dataset stand-in: images, labels, transforms."""
+
+    def __init__(self, images, transforms=('PackInputs', )):
+        self.images = images
+        self.pipeline = SimpleNamespace(transforms=[_TRANSFORMS[t]() for t in transforms])
+
+    def __len__(self):
+        return len(self.images)
+
+    def get_data_info(self, i):
+        return dict(img=np.asarray(self.images[i]), gt_label=i % 3)
+
+
+class _Refuses:
+    """A loader that must not be iterated."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def __iter__(self):
+        raise AssertionError('the training images were scored a second time')
+
+
+def test_curve_reads_the_diagnostics_fit_instead_of_scoring_again():
+    from mmkd_plugins.engine.hooks import DistillDiagnosticsHook
+    from benchmarks.accuracy.runner import CurveHook, same_images
+    images = [np.full((2, 2), i) for i in range(4)]
+    diag = DistillDiagnosticsHook(num_images=4)
+    diag.loader = _Refuses(_Data(images))
+    diag.history = [dict(epoch=15, iter=120, **{'student0/fit_top1': 97.5,
+                                                'student1/fit_top1': 99.0})]
+    runner = SimpleNamespace(hooks=[diag], epoch=15, iter=120, model=torch.nn.Identity(),
+                             message_hub=SimpleNamespace(log_scalars={}))
+    hook = CurveHook('kdcl/student0/top1', _Refuses(_Data(images)))
+    hook.after_val_epoch(runner, {'kdcl/student0/top1': 80.0})
+    assert hook.train_curve == [97.5] and hook.curve == [80.0]  # student 0's, no second pass
+    # other images, another order or other transforms: not the same set, scored here
+    assert not same_images(_Data(images), _Data(images[::-1]))
+    assert not same_images(_Data(images), _Data(images[:3]))
+    assert not same_images(_Data(images), _Data(images, ('Resize', 'PackInputs')))
+    other = CurveHook('accuracy/top1', _Refuses(_Data(images[::-1])))
+    with pytest.raises(AssertionError, match='scored a second time'):
+        other.after_val_epoch(runner, {})
+    # a stale history (the hook did not run at this validation): scored here too
+    runner.iter = 240
+    with pytest.raises(AssertionError, match='scored a second time'):
+        CurveHook('accuracy/top1', _Refuses(_Data(images))).after_val_epoch(runner, {})
