@@ -14,7 +14,8 @@ from conftest import CONFIGS, REPO
 
 from benchmarks.accuracy.protocol import (PROTOCOLS, ROWS, Settings, protocol_config,
                                           protocol_rows)
-from benchmarks.accuracy.report import delta_pairs, directions_text, mean_ci, regression, verdict
+from benchmarks.accuracy.report import (delta_pairs, directions_text, mean_ci, regression,
+                                        seeds_wanted, verdict)
 
 FIT = Config.fromfile(osp.join(CONFIGS, '_base_', 'protocols', 'fashion-mnist-1k.py'))
 LEAVES_1K = sorted(osp.relpath(p, CONFIGS) for p in glob.glob(
@@ -138,6 +139,22 @@ def test_verdict_reads_the_interval():
     assert verdict([-0.1, -0.1, -0.1], threshold=-0.2).startswith('yes')
 
 
+def test_small_effects_ask_five_seeds():
+    assert seeds_wanted([1.0, 1.2, 0.8]) == 3       # |1.0| >= 2 x 0.2
+    assert seeds_wanted([1.0, -0.5, 2.0]) == 5      # mean 0.83 < 2 x std 1.26
+    assert seeds_wanted([0.5]) == 3                 # no std from one seed: a core row's 3
+    assert seeds_wanted([0.5], core=False) == 1     # the other rows: one seed
+    res = {'alone': {s: _run(80.0, 99.0) for s in range(3)},
+           'dml': {0: _run(80.5, 99.0), 1: _run(79.0, 99.0), 2: _run(81.0, 99.0)},
+           'pskd': {0: _run(80.0, 99.0)}, 'teacher': {0: _run(80.0, 99.0)}}
+    res['pskd'][0]['metrics']['ECE'] = res['teacher'][0]['metrics']['ECE'] = 1.0
+    lines = directions_text(res).splitlines()
+    dml = next(line for line in lines if line.startswith('| DML'))
+    assert dml.endswith('3 of the 5 seeds asked (|Δ| < 2 std) |')
+    pskd = next(line for line in lines if line.startswith('| PS-KD'))
+    assert '1 of the 3 seeds asked' in pskd
+
+
 def test_directions_table_from_results():
     res = {'resnet8x0.5': {s: _run(80.0, 99.0) for s in range(3)},
            'kd': {s: _run(81.0 + 0.1 * s, 99.5) for s in range(3)},
@@ -145,5 +162,6 @@ def test_directions_table_from_results():
     text = directions_text(res)
     kd = next(line for line in text.splitlines() if line.startswith('| Hinton KD'))
     assert '+1.10 [' in kd and '+1.00, +1.10, +1.20' in kd and '| yes' in kd
+    assert 'seeds asked' not in kd  # |1.1| > 2 x 0.1 over 3 seeds
     iekd = next(line for line in text.splitlines() if line.startswith('| IE-KD |'))
     assert 'vs Hinton KD' in iekd and '| no' in iekd  # 80.5 against 81.0-81.2
