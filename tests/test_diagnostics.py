@@ -305,3 +305,17 @@ def test_the_cached_frozen_teacher_gives_what_mmrazors_loss_gives(family, tmp_pa
     for k, v in reference.items():
         assert first[k] == pytest.approx(v, rel=1e-5, abs=1e-7), k
         assert replayed[k] == pytest.approx(v, rel=1e-5, abs=1e-7), k
+
+
+def test_overhead_benchmark_arithmetic_by_hand():
+    """benchmarks.speed.bench_diagnostics: the first validation's excess is one-off, the last
+    is the steady state, spread over its validation interval."""
+    from benchmarks.speed.bench_diagnostics import overhead
+    spent = dict(before_train=2.0, after_val_epoch=5.0, before_train_iter=1.0,
+                 after_train_iter=1.0, _grad_ratio=2.0)
+    epoch, per_epoch, one_off, run = overhead(100.0, spent, [3.0, 2.0], epochs=30, interval=15,
+                                              full=300)
+    assert epoch == pytest.approx(89 / 30)               # (100 - 11 s in the hook) / 30
+    assert per_epoch == pytest.approx(4 / 30 + 2 / 15)   # per-iteration parts + 2 s / 15
+    assert one_off == pytest.approx(2.0 + 3.0 - 2.0)     # set-up + the first one's excess
+    assert run == pytest.approx((300 * (89 / 30 + 0.26666667) + 3) / (300 * 89 / 30))
