@@ -100,16 +100,21 @@ class CurveHook(Hook):
         validation (the student's, or student 0's: what ``predict`` scores) when it scored the
         same images in the same order through the same transforms; else ``None`` (the images
         are scored here)."""
-        for hook in runner.hooks:
-            if not (isinstance(hook, DistillDiagnosticsHook) and hook.loader is not None
-                    and hook.history and hook.history[-1]['iter'] == runner.iter):
-                continue
-            if self._same is None:  # checked once: the loaders are fixed for the run
-                self._same = same_images(hook.loader.dataset, self.loader.dataset)
-            for key in ('student/fit_top1', 'student0/fit_top1'):
-                if self._same and key in hook.history[-1]:
-                    return hook.history[-1][key]
+        hook = diagnostics_hook(runner)
+        if (hook is None or hook.loader is None or not hook.history
+                or hook.history[-1]['iter'] != runner.iter):
+            return None
+        if self._same is None:  # checked once: the loaders are fixed for the run
+            self._same = same_images(hook.loader.dataset, self.loader.dataset)
+        for key in ('student/fit_top1', 'student0/fit_top1'):
+            if self._same and key in hook.history[-1]:
+                return hook.history[-1][key]
         return None
+
+
+def diagnostics_hook(runner):
+    """The run's DistillDiagnosticsHook, or ``None``."""
+    return next((h for h in runner.hooks if isinstance(h, DistillDiagnosticsHook)), None)
 
 
 def same_images(a, b):
@@ -283,8 +288,8 @@ class Table:
         student_arch = student.get('backbone', {}).get('arch', '?')
         if model.get('students'):
             student_arch = ' + '.join(s.backbone.arch for s in model.students)
-        diagnostics = next((h.history for h in runner.hooks
-                            if isinstance(h, DistillDiagnosticsHook)), [])
+        diag = diagnostics_hook(runner)
+        diagnostics = diag.history if diag is not None else []
         return dict(
             row=key, label=ROWS[key][0], seed=seed, metrics=hook.last_metrics,  # last epoch's
             curve=hook.curve, train_curve=hook.train_curve, epochs=hook.epochs,
