@@ -158,10 +158,12 @@ def test_small_effects_ask_five_seeds():
 def test_directions_table_from_results():
     res = {'resnet8x0.5': {s: _run(80.0, 99.0) for s in range(3)},
            'kd': {s: _run(81.0 + 0.1 * s, 99.5) for s in range(3)},
-           'iekd': {s: _run(80.5, 99.5) for s in range(3)}}
+           'iekd': {s: _run(80.5, 99.5) for s in range(3)}, 'takd': {0: _run(81.5, 99.0)}}
     text = directions_text(res)
     kd = next(line for line in text.splitlines() if line.startswith('| Hinton KD'))
     assert '+1.10 [' in kd and '+1.00, +1.10, +1.20' in kd and '| yes' in kd
     assert 'seeds asked' not in kd  # |1.1| > 2 x 0.1 over 3 seeds
     iekd = next(line for line in text.splitlines() if line.startswith('| IE-KD |'))
     assert 'vs Hinton KD' in iekd and '| no' in iekd  # 80.5 against 81.0-81.2
+    takd = next(line for line in text.splitlines() if line.startswith('| TAKD'))
+    assert '+0.50 (seed 0) vs Hinton KD' in takd and '1 seed: above' in takd  # 81.5 - 81.0

@@ -149,8 +149,11 @@ DIRECTIONS = [
     ('iekd_kd', 'IE-KD + KD > Hinton KD', 0.0, 'kd'),
     ('dml', 'students > alone', 0.0, None),
     ('iedml', 'IE-DML > DML', 0.0, 'dml'),
+    ('dml_r20', 'students > alone', 0.0, None),
+    ('kdcl_minlogit_r20', 'students > alone', 0.0, None),
     ('fitnets', 'student > student alone', 0.0, None),
     ('at', 'student > student alone', 0.0, None),
+    ('takd', 'student via the assistant > Hinton KD from the teacher', 0.0, 'kd'),
     ('eskd_a', 'student > student alone', 0.0, None),
     ('eskd_b', 'student > student alone', 0.0, None),
 ]
