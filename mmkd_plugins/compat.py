@@ -24,11 +24,12 @@ idempotent, touches nothing on disk (site-packages are never edited) and has a t
    with input tensor's size and stride" on channels-last maps (our fast CPU path,
    ``ChannelsLastHook``). The same flattening with ``reshape`` gives the same values for every
    layout (a copy only where ``view`` would have failed).
-6. :func:`silence_pkg_resources_deprecation` -- mmengine's ``is_installed`` reloads ``pkg_resources``
-   on every call (every ``mmpretrain::`` base, every scope check), and the pinned setuptools
-   (< 81, which mmcv's build and mmengine's config scopes need) warns "pkg_resources is deprecated
-   as an API" on every load: about a dozen times per config. That one warning is ignored; every
-   other warning is left as it is.
+6. :func:`find_packages_without_pkg_resources` -- mmengine's ``is_installed``,
+   ``get_installed_path`` and ``package2module`` (every ``mmpretrain::`` base, every scope check)
+   import and reload ``pkg_resources``, which setuptools >= 81 no longer ships: on a machine with
+   a current setuptools (a GPU image) every config load stopped with ``No module named
+   'pkg_resources'``, and with the older one each call warned "pkg_resources is deprecated as an
+   API". The same answers, from ``importlib.metadata`` (standard library).
 """
 import importlib
 import importlib.util
@@ -220,13 +221,71 @@ def make_mmrazor_losses_layout_agnostic():
     L2Loss.normalize_feature = _l2_normalize_feature
 
 
-PKG_RESOURCES_WARNING = r'pkg_resources is deprecated as an API'
+def _distribution(package):
+    import importlib.metadata as metadata
+    try:
+        return metadata.distribution(package)
+    except metadata.PackageNotFoundError:
+        return None
 
 
-def silence_pkg_resources_deprecation():
-    """Ignore exactly setuptools' ``pkg_resources is deprecated as an API`` UserWarning."""
-    import warnings
-    warnings.filterwarnings('ignore', message=PKG_RESOURCES_WARNING, category=UserWarning)
+def _is_installed(package: str) -> bool:
+    """mmengine's ``is_installed``: a distribution of that name, or an importable module."""
+    if _distribution(package) is not None:
+        return True
+    spec = importlib.util.find_spec(package)
+    return spec is not None and spec.origin is not None
+
+
+def _package2module(package: str) -> str:
+    """mmengine's ``package2module``: the first line of ``top_level.txt`` (``mmcv-lite`` ->
+    ``mmcv``); for a wheel without that file, the top-level module its files hold."""
+    import importlib.metadata as metadata
+    dist = _distribution(package)
+    if dist is None:
+        raise metadata.PackageNotFoundError(package)
+    top = (dist.read_text('top_level.txt') or '').split()
+    if not top:
+        top = sorted({f.parts[0] for f in dist.files or () if len(f.parts) > 1
+                      and not f.parts[0].endswith(('.dist-info', '.egg-info', '__pycache__'))})
+    if not top:
+        raise ValueError(f'can not infer the module name of {package}')
+    return top[0]
+
+
+def _get_installed_path(package: str) -> str:
+    """mmengine's ``get_installed_path``: ``<location>/<package>`` or ``<location>/<module>``;
+    a package only on ``sys.path`` (no metadata) is found by ``find_spec``."""
+    import os.path as osp
+    dist = _distribution(package)
+    if dist is not None:
+        location = str(dist.locate_file(''))
+        for name in (package, _package2module(package)):
+            if osp.exists(osp.join(location, name)):
+                return osp.join(location, name)
+    spec = importlib.util.find_spec(package if dist is None else _package2module(package))
+    if spec is None:
+        import importlib.metadata as metadata
+        raise metadata.PackageNotFoundError(package)
+    if spec.origin is None:
+        raise RuntimeError(f'{package} is a namespace package, which is invalid for '
+                           '`get_install_path`')
+    return osp.dirname(spec.origin)
+
+
+def find_packages_without_pkg_resources():
+    """Rebind mmengine's package lookups to :mod:`importlib.metadata` in every module that
+    imported them by name."""
+    import mmengine.config.config as config
+    import mmengine.hub.hub as hub
+    import mmengine.utils as utils
+    import mmengine.utils.package_utils as package_utils
+    for mod in (package_utils, utils, config, hub):
+        for name, fn in (('is_installed', _is_installed),
+                         ('get_installed_path', _get_installed_path),
+                         ('package2module', _package2module)):
+            if hasattr(mod, name):
+                setattr(mod, name, fn)
 
 
 def apply():
@@ -236,4 +295,4 @@ def apply():
     forbid_silent_pip_install()
     bridge_mmrazor_to_mmpretrain()
     make_mmrazor_losses_layout_agnostic()
-    silence_pkg_resources_deprecation()
+    find_packages_without_pkg_resources()

@@ -1,5 +1,6 @@
 """Each stack fix of mmkd_plugins.compat: the failure without it (in a fresh interpreter that does
 not import mmkd_plugins) and the success with it alone."""
+import json
 import os
 import subprocess
 import sys
@@ -245,29 +246,66 @@ def test_mmrazor_feature_losses_take_channels_last_maps():
     assert torch.allclose(L2Loss(normalize=True)(s, t), L2Loss(normalize=True)(s_cl, t_cl))
 
 
-# 6. the pkg_resources deprecation warning, and only it, silenced -------------------------------
+# 6. mmengine's package lookups without pkg_resources (setuptools >= 81) -----------------------
 
-def test_pkg_resources_warning_is_silenced_and_nothing_else():
-    rc, out = run_py("""
-        import warnings
-        warnings.resetwarnings()
-        warnings.simplefilter('always')
+# pkg_resources made unimportable, as on a machine with setuptools >= 81
+NO_PKG_RESOURCES = """
+import sys
+sys.modules['pkg_resources'] = None
+"""
+
+
+def run_without_pkg_resources(code):
+    return run_py(NO_PKG_RESOURCES + textwrap.dedent(code))
+
+
+def test_config_scopes_fail_without_pkg_resources():
+    rc, out = run_without_pkg_resources("""
         from mmengine.utils import is_installed
-
-        def caught(action):
-            with warnings.catch_warnings(record=True) as seen:
-                action()
-            return [str(w.message) for w in seen]
-
-        before = caught(lambda: is_installed('mmpretrain'))
-        assert any(m.startswith('pkg_resources is deprecated') for m in before), before
-        compat.silence_pkg_resources_deprecation()
-        after = caught(lambda: is_installed('mmpretrain'))
-        assert not any(m.startswith('pkg_resources is deprecated') for m in after), after
-        other = caught(lambda: warnings.warn('another UserWarning', UserWarning))
-        assert other == ['another UserWarning'], other
-        print('OK')
+        is_installed('mmpretrain')
     """)
+    assert rc != 0 and 'pkg_resources' in out, out[-2000:]
+
+
+# mmengine's three lookups on a few packages, printed as one JSON line
+LOOKUPS = """
+import json
+from mmengine.utils import package_utils as pu
+names = ['mmpretrain', 'mmengine', 'mmcv', 'mmdet', 'mmrazor', 'torch', 'numpy']
+print(json.dumps(dict(installed=[pu.is_installed(n) for n in names + ['no_such_package_x']],
+                      paths=[pu.get_installed_path(n) for n in names],
+                      modules=[pu.package2module(n) for n in ('mmcv', 'mmpretrain')])))
+"""
+
+
+def test_package_lookups_answer_as_pkg_resources_did():
+    """The reference: mmengine's own functions, run while pkg_resources (setuptools < 81 here) is
+    still importable; then the fix's answers with pkg_resources gone."""
+    rc, out = run_py('import warnings\nwarnings.simplefilter("ignore")\n' + LOOKUPS)
+    assert rc == 0, out[-2000:]
+    ref = json.loads(out.strip().splitlines()[-1])
+    rc, out = run_without_pkg_resources(textwrap.dedent("""
+        import warnings
+        warnings.simplefilter('error')  # no deprecation warning either
+        compat.find_packages_without_pkg_resources()
+        import mmengine.config.config as cc, mmengine.utils.package_utils as pu
+        assert cc.is_installed is pu.is_installed and cc.get_installed_path is pu.get_installed_path
+    """) + LOOKUPS)
+    assert rc == 0, out[-2000:]
+    got = json.loads(out.strip().splitlines()[-1])
+    assert got == ref
+    assert ref['installed'][-1] is False and all(ref['installed'][:-1])
+
+
+def test_mmpretrain_scoped_base_loads_without_pkg_resources():
+    rc, out = run_without_pkg_resources("""
+        compat.find_packages_without_pkg_resources()
+        from mmengine.config import Config
+        cfg = Config.fromfile(%r)
+        assert cfg.default_scope == 'mmpretrain' and 'ImageClassifier' in cfg.model.type
+        print('OK')
+    """ % os.path.join(os.path.dirname(COMPAT_PY), '..', 'configs', 'baseline',
+                       'resnet8_1xb128_fashion-mnist-5k.py'))
     assert rc == 0 and 'OK' in out, out[-2000:]
 
 

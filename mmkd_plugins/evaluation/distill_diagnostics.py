@@ -136,7 +136,7 @@ def distill_view(model, inputs, data_samples, teacher_cache=None, key=None):
         z = _logits(model.architecture, inputs)
         onehot = F.one_hot(labels, model.num_classes).float()
         if model.source == 'memory' and model.memory is not None:
-            indices = model._sample_indices(data_samples, inputs.device)
+            indices = model._sample_indices(data_samples)
             prior = model.memory.read(indices, fallback=onehot)
         elif model.source == 'snapshot' and model.snapshot is not None:
             prior = F.softmax(_logits(model.snapshot, inputs), dim=1)

@@ -161,9 +161,9 @@ class DML(KDCL):
                 optim_wrapper.update_params(loss)
             finally:
                 self._active = None
-            total += parsed.pop('loss').item()
+            total = total + parsed.pop('loss').detach()  # no host sync per student
             log_vars.update(parsed)
-        log_vars['loss'] = torch.tensor(total)
+        log_vars['loss'] = torch.as_tensor(total)
         return log_vars
 
 

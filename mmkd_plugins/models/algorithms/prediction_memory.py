@@ -12,7 +12,10 @@ writes the softmax of the current pass after each step (as the official code). T
 
 Rows never written read as ``fallback`` (PS-KD passes the one-hot label, which is what the
 official code writes into the memory at epoch 0). The buffers are part of the module's
-state_dict, so checkpoints carry the memory and ``--resume`` restores it.
+state_dict, so checkpoints carry the memory and ``--resume`` restores it; they live where the model
+lives (on a GPU: in device memory, moved with the model). ``read`` / ``write`` take ``sample_idx``
+on the host (PS-KD builds them from the data samples) and check their range there, so a step pays
+two small host-to-device copies (B int64 each) and no synchronisation for the indices.
 """
 import torch
 import torch.nn as nn
@@ -63,22 +66,32 @@ class PredictionMemory(nn.Module):
         return sum(b.numel() * b.element_size() for b in self.buffers())
 
     def _check_indices(self, indices):
-        if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= self.num_samples):
+        """Raise unless every index is in [0, N). Free for host indices (what PS-KD passes); for
+        device indices one synchronisation (min and max read together)."""
+        if not indices.numel():
+            return
+        if indices.device.type == 'cpu':
+            lo, hi = int(indices.numpy().min()), int(indices.numpy().max())
+        else:
+            lo, hi = torch.stack([indices.min(), indices.max()]).tolist()
+        if lo < 0 or hi >= self.num_samples:
             raise IndexError(
-                f'PredictionMemory: sample_idx {int(indices.max())} outside the memory of '
-                f'num_samples={self.num_samples}: the memory is sized for another dataset')
+                f'PredictionMemory: sample_idx {hi if hi >= self.num_samples else lo} outside '
+                f'the memory of num_samples={self.num_samples}: the memory is sized for another '
+                'dataset')
 
     @torch.no_grad()
-    def write(self, indices, probs):
-        """Store ``probs`` (B x C, rows summing to 1) for ``indices`` (B,)."""
-        indices = indices.to(self.written.device, torch.long)
+    def write(self, indices, probs, check_finite=True):
+        """Store ``probs`` (B x C, rows summing to 1) for ``indices`` (B,). ``check_finite``:
+        refuse non-finite rows (one synchronisation on a GPU; PS-KD checks its loss instead)."""
         self._check_indices(indices)
+        indices = indices.to(self.written.device, torch.long, non_blocking=True)
         if probs.shape[-1] != self.num_classes:
             raise ValueError(f'PredictionMemory: predictions have {probs.shape[-1]} classes, the '
                              f'memory num_classes={self.num_classes}')
         probs = probs.detach().to(self.written.device)
-        bad = ~torch.isfinite(probs).all(dim=-1)
-        if bad.any():
+        bad = None if not check_finite else ~torch.isfinite(probs).all(dim=-1)
+        if bad is not None and bad.any():
             raise ValueError(f'PredictionMemory: non-finite predictions for sample_idx '
                              f'{indices[bad][:8].tolist()}: the model diverged (NaN/inf logits); '
                              f'lower the learning rate or check the loss')
@@ -93,8 +106,8 @@ class PredictionMemory(nn.Module):
     @torch.no_grad()
     def read(self, indices, fallback):
         """Float32 B x C predictions for ``indices``; unwritten rows are taken from ``fallback``."""
-        indices = indices.to(self.written.device, torch.long)
         self._check_indices(indices)
+        indices = indices.to(self.written.device, torch.long, non_blocking=True)
         if self.topk is None:
             out = self.probs[indices].float()
         else:

@@ -77,6 +77,11 @@ class PSKD(BaseAlgorithm):
         self.source = source
         self.loss_weight = loss_weight
         self.register_buffer('alpha_t', torch.tensor(-1.0))  # set by PSKDHook
+        # alpha_t's value on the host, so a step does not wait for the device to read it;
+        # dropped whenever a state dict is loaded (then read from the buffer once)
+        self._alpha_value = None
+        self.register_load_state_dict_post_hook(
+            lambda module, incompatible: setattr(module, '_alpha_value', None))
         self.memory, self._memory_cfg = None, None
         if source == 'memory':
             memory = dict(memory or {})
@@ -112,7 +117,8 @@ class PSKD(BaseAlgorithm):
     def set_alpha(self, epoch, max_epochs):
         """alpha_t = alpha_T * (epoch + 1) / T (official schedule, 0-based epoch)."""
         self.alpha_t.fill_(self.alpha_T * (epoch + 1) / max_epochs)
-        return float(self.alpha_t)
+        self._alpha_value = float(self.alpha_t)
+        return self._alpha_value
 
     @torch.no_grad()
     def update_snapshot(self):
@@ -131,13 +137,15 @@ class PSKD(BaseAlgorithm):
 
     # -- training -------------------------------------------------------------------------
     def loss(self, inputs, data_samples):
-        alpha = float(self.alpha_t)
+        if self._alpha_value is None:
+            self._alpha_value = float(self.alpha_t)
+        alpha = self._alpha_value
         if alpha < 0:
             raise RuntimeError("PSKD: alpha_t was never set: add dict(type='PSKDHook') to "
                                'custom_hooks')
         labels = sample_labels(data_samples, inputs.device)
         onehot = F.one_hot(labels, self.num_classes).float()
-        indices = self._sample_indices(data_samples, inputs.device)
+        indices = self._sample_indices(data_samples)  # on the host: checked without a sync
 
         if self.source == 'memory':
             scores = torch.cat([onehot, self.memory.read(indices, fallback=onehot)], dim=1)
@@ -159,21 +167,23 @@ class PSKD(BaseAlgorithm):
         if not torch.isfinite(loss):
             raise FloatingPointError(f'PSKD: loss_pskd is {loss.item()} (alpha_t={alpha:.4f}); '
                                      'lower the lr or check the inputs')
-        if self.source == 'memory':
-            self._write_memory(indices, F.softmax(logits.detach().float(), dim=1))
+        if self.source == 'memory':  # a finite loss has finite logits: no second check
+            self._write_memory(indices, F.softmax(logits.detach().float(), dim=1),
+                               check_finite=False)
         return dict(loss_pskd=loss, alpha_t=loss.new_tensor(alpha))
 
     @staticmethod
-    def _sample_indices(data_samples, device):
+    def _sample_indices(data_samples):
         try:
-            return torch.tensor([int(s.sample_idx) for s in data_samples], device=device)
+            return torch.tensor([int(s.sample_idx) for s in data_samples], dtype=torch.long)
         except (AttributeError, KeyError):
             raise KeyError("PSKD: the data samples carry no 'sample_idx'; the dataset must be an "
                            'mmengine BaseDataset and the pipeline must end in PackInputs (whose '
                            "meta_keys include 'sample_idx')") from None
 
-    def _write_memory(self, indices, probs):
+    def _write_memory(self, indices, probs, check_finite=True):
         if dist.get_world_size() > 1:
+            indices = indices.to(probs.device)  # the collectives run on the model's device
             # Ranks may hold batches of different sizes (last batch): pad to the largest.
             size = torch.tensor([len(indices)], device=indices.device)
             sizes = [int(s) for s in dist.all_gather(size)]
@@ -182,7 +192,7 @@ class PSKD(BaseAlgorithm):
             probs = torch.cat([probs, probs.new_zeros(pad, probs.shape[1])])
             indices = torch.cat([t[:n] for t, n in zip(dist.all_gather(indices), sizes)])
             probs = torch.cat([t[:n] for t, n in zip(dist.all_gather(probs), sizes)])
-        self.memory.write(indices, probs)
+        self.memory.write(indices, probs, check_finite=check_finite)
 
     # -- inference: the architecture alone ---------------------------------------------------
     def _forward(self, inputs, data_samples=None):
