@@ -277,3 +277,34 @@ def test_bad_target_view_names_the_field():
     with pytest.raises(ValueError, match=r"target_view='view0' must be one of \('own', "
                                          r"'shared'\)"):
         build(target_view='view0')
+
+
+def test_multi_view_preprocessor_keeps_the_samples_on_the_host_and_the_inputs_as_selfsup(
+        monkeypatch):
+    """KDCL's data preprocessor gives SelfSupDataPreprocessor's inputs and the same losses, but
+    does not move the data samples one by one (on a GPU: one copy and one wait per sample)."""
+    from mmpretrain.models.utils import SelfSupDataPreprocessor
+
+    from mmkd_plugins.models.data_preprocessors import MultiViewDataPreprocessor
+    g = torch.Generator().manual_seed(0)
+    views = [torch.randint(0, 256, (3, 1, 12, 12), generator=g).to(torch.uint8)
+             for _ in range(2)]
+    samples = [DataSample().set_gt_label(y) for y in (0, 2, 1)]
+    moved = []
+    to = DataSample.to
+    monkeypatch.setattr(DataSample, 'to', lambda self, *a, **k: moved.append(self) or to(
+        self, *a, **k))
+    kw = dict(mean=[72.94], std=[90.02], to_rgb=False)
+    ref = SelfSupDataPreprocessor(**kw)(dict(inputs=views, data_samples=samples), True)
+    assert len(moved) == 3  # mmpretrain's: every sample moved
+    moved.clear()
+    out = MultiViewDataPreprocessor(**kw)(dict(inputs=views, data_samples=samples), True)
+    assert moved == [] and out['data_samples'] is samples
+    assert len(out['inputs']) == 2
+    assert all(torch.equal(a, b) for a, b in zip(out['inputs'], ref['inputs']))
+    model = build()
+    assert type(model.data_preprocessor) is MultiViewDataPreprocessor
+    torch.manual_seed(0)
+    got = model.loss(out['inputs'], out['data_samples'])
+    want = model.loss(ref['inputs'], ref['data_samples'])
+    assert got.keys() == want.keys() and all(torch.equal(got[k], want[k]) for k in got)

@@ -192,7 +192,7 @@ def test_shared_batch_reaches_every_network_unchanged():
 
 def test_per_student_views_stay_available_for_dml_and_are_refused_for_iedml():
     model = build(views='per_student', alternate=False)
-    assert type(model.data_preprocessor).__name__ == 'SelfSupDataPreprocessor'
+    assert type(model.data_preprocessor).__name__ == 'MultiViewDataPreprocessor'
     x1, x2 = torch.randn(4, 1, 12, 12), torch.randn(4, 1, 12, 12)
     samples = [DataSample().set_gt_label(y) for y in (0, 1, 2, 1)]
     assert torch.isfinite(model.loss([x1, x2], samples)['student1.loss_kd'])

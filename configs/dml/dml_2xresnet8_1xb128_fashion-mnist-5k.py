@@ -4,7 +4,7 @@
 # batch (the baseline's pipeline: one random crop + flip per image), and the networks are updated
 # one after the other within an iteration (the paper's Algorithm 1), the second against the
 # first's updated predictions. Options: alternate=False (one joint update, one forward each);
-# views='per_student' with MultiView(num_views=2) and SelfSupDataPreprocessor (KDCL's data path).
+# views='per_student' with MultiView(num_views=2) and MultiViewDataPreprocessor (KDCL's data path).
 _base_ = ['../baseline/resnet8_1xb128_fashion-mnist-5k.py']
 
 num_students = 2

@@ -18,7 +18,7 @@ model = dict(
     ensemble=dict(type='MinLogit'),
     temperature=2.0,
     kd_weight=1.0,
-    data_preprocessor=dict(type='mmpretrain.SelfSupDataPreprocessor',
+    data_preprocessor=dict(type='mmpretrain.MultiViewDataPreprocessor',
                            mean=[129.304, 124.070, 112.434], std=[68.170, 65.392, 70.418],
                            to_rgb=False))
 train_dataloader = dict(

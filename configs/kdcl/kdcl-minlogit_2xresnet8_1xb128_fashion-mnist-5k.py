@@ -11,9 +11,10 @@ model = dict(
     ensemble=dict(type='MinLogit'),
     temperature=2.0,
     kd_weight=1.0,
-    # one normalisation for every view (mmpretrain's SelfSupDataPreprocessor)
-    data_preprocessor=dict(type='mmpretrain.SelfSupDataPreprocessor', mean=[72.94], std=[90.02],
-                           to_rgb=False))
+    # one normalisation for every view (mmpretrain's SelfSupDataPreprocessor; the data samples
+    # stay on the host)
+    data_preprocessor=dict(type='mmpretrain.MultiViewDataPreprocessor', mean=[72.94],
+                           std=[90.02], to_rgb=False))
 
 train_dataloader = dict(
     collate_fn=dict(type='default_collate'),

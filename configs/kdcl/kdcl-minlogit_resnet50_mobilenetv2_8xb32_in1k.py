@@ -29,7 +29,7 @@ model = dict(
     ensemble=dict(type='MinLogit'),
     temperature=2.0,
     kd_weight=1.0,
-    data_preprocessor=dict(type='mmpretrain.SelfSupDataPreprocessor',
+    data_preprocessor=dict(type='mmpretrain.MultiViewDataPreprocessor',
                            mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
                            to_rgb=True))
 train_dataloader = dict(

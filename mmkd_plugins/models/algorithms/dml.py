@@ -64,7 +64,7 @@ class DML(KDCL):
             'per_student' (each network its own ``MultiView`` view, as KDCL).
         eval_student (int): as :class:`KDCL`.
         data_preprocessor (dict, optional): Defaults to mmpretrain's ``ClsDataPreprocessor``
-            for 'shared' views and ``SelfSupDataPreprocessor`` for 'per_student' views.
+            for 'shared' views and ``MultiViewDataPreprocessor`` for 'per_student' views.
     """
 
     VIEWS = ('shared', 'per_student')

@@ -49,8 +49,9 @@ class KDCL(BaseModel):
         eval_student (int): The student whose scores are ``pred_score`` at validation.
         target_view (str): 'own' (default): the ensemble combines each student's logits on the
             view it trains on; 'shared': every student's logits on view 0.
-        data_preprocessor (dict, optional): Defaults to mmpretrain's
-            ``SelfSupDataPreprocessor`` (one normalisation for every view).
+        data_preprocessor (dict, optional): Defaults to ``MultiViewDataPreprocessor``
+            (mmpretrain's ``SelfSupDataPreprocessor``: one normalisation for every view; the data
+            samples stay on the host, the labels move in one copy).
     """
 
     TARGET_VIEWS = ('own', 'shared')
@@ -59,9 +60,9 @@ class KDCL(BaseModel):
                  ce_weight=1.0, eval_student=0, target_view='own', data_preprocessor=None,
                  init_cfg=None):
         if data_preprocessor is None:
-            data_preprocessor = dict(type='mmpretrain.SelfSupDataPreprocessor')
+            data_preprocessor = dict(type='mmpretrain.MultiViewDataPreprocessor')
         elif isinstance(data_preprocessor, dict) and 'type' not in data_preprocessor:
-            data_preprocessor = dict(data_preprocessor, type='mmpretrain.SelfSupDataPreprocessor')
+            data_preprocessor = dict(data_preprocessor, type='mmpretrain.MultiViewDataPreprocessor')
             data_preprocessor.pop('num_classes', None)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if not isinstance(students, (list, tuple)) or len(students) < 2:

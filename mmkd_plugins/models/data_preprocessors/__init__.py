@@ -1,3 +1,4 @@
 from .batch_crop_flip import BatchCropFlipDataPreprocessor
+from .multi_view import MultiViewDataPreprocessor
 
-__all__ = ['BatchCropFlipDataPreprocessor']
+__all__ = ['BatchCropFlipDataPreprocessor', 'MultiViewDataPreprocessor']
