@@ -55,6 +55,41 @@ def test_mim_search_lists_our_configs(tmp_path):
     assert 'kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k' not in out
 
 
+def _mim_blocks(out):
+    """``{config id: [field lines]}`` of ``mim search`` output."""
+    blocks = {}
+    for chunk in out.split('config id: ')[1:]:
+        name, *lines = [ln for ln in chunk.splitlines() if ln.strip() and not ln.startswith('---')]
+        blocks[name.strip()] = lines
+    return blocks
+
+
+def test_mim_search_shows_every_value_at_its_default_width(tmp_path):
+    """At mim's default 80 columns, every model's fields print with their values (a key column
+    wider than the display, e.g. from a long dataset name, hides all of them)."""
+    blocks = _mim_blocks(_run([MIM, 'search', 'mmkd_plugins'], str(tmp_path)).stdout)
+    metrics = {}
+    for family in glob.glob(osp.join(CONFIGS, '*', 'metafile.yml')):
+        for model in yaml.safe_load(open(family))['Models']:
+            for result in model.get('Results', []):
+                metrics[model['Name']] = result['Metrics']
+    assert len(blocks) > 50 and metrics
+    for name, lines in blocks.items():
+        assert any(re.match(r'batch_size\S*\s+\d+\s*$', ln) for ln in lines), (name, lines)
+        assert any(re.match(r'config\s+configs/\S+', ln) for ln in lines), (name, lines)
+        for value in metrics.get(name, {}).values():  # each result value on its own line
+            assert any(ln.rstrip().endswith(f' {value}') for ln in lines), (name, value, lines)
+    out = _run([MIM, 'search', 'mmkd_plugins', '--dataset', 'fashion-mnist-1k', '--condition',
+                'top_1_accuracy>85', '--sort', 'fashion-mnist-1k/ece', '--ascending'],
+               str(tmp_path)).stdout
+    listed = _mim_blocks(out)
+    assert listed and all(n.endswith('fashion-mnist-1k') for n in listed)
+    eces = [float(re.search(r'fashion-mnist-1k/ece\s+([0-9.]+)', '\n'.join(v))[1])
+            for v in listed.values()]
+    assert eces == sorted(eces)
+    assert all(metrics[n]['Top 1 Accuracy'] > 85 for n in listed)
+
+
 @needs_data
 def test_mim_train_and_test_by_config_name(tmp_path):
     # From an unrelated folder, by name only: mim finds the config under mmkd_plugins/.mim.
