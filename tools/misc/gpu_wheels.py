@@ -16,11 +16,12 @@ torchvision, numpy, ...); copies the four Fashion-MNIST ``.gz`` files (Debian pa
 under ``--max-mib`` (what the GPU machine can be sent alongside the repository). Our own package
 travels with the checkout, not as a wheel.
 
-``--guard`` imports the package, builds and trains a few families' Runners for two steps (the
-check's own code path) and imports the throughput and table phases, in a subprocess; it maps
-every top-level module then loaded to its distribution and fails naming those in neither
-``PACKAGES`` nor ``IMAGE`` (``--without NAME`` drops NAME from ``PACKAGES``: the guard must then
-fail for anything the stack imports). ``--rehearse`` builds a clean virtual environment holding
+``--guard``, in a subprocess where every installed package in neither ``PACKAGES`` nor ``IMAGE``
+is blocked (as missing on the GPU machine), imports the package, builds and trains a few
+families' Runners for two steps (the check's own code path) and imports the throughput and table
+phases; it fails with the import that broke, or naming any loaded top-level module in neither
+list (``--without NAME`` drops NAME from ``PACKAGES``: the guard must then fail for anything the
+stack imports). ``--rehearse`` builds a clean virtual environment holding
 only ``IMAGE`` (linked from this environment) and a current setuptools (no ``pkg_resources``),
 installs the wheels exactly as ``tools/gpu_check.sh`` does and runs its dry run there.
 """
@@ -98,13 +99,17 @@ def canonical(name):
     return name.split('==')[0].lower().replace('_', '-').replace('.', '-')
 
 
+def image_names():
+    """Canonical names of ``IMAGE`` and its aliases."""
+    return ({canonical(n) for n in IMAGE}
+            | {canonical(a) for n in IMAGE for a in IMAGE_ALIASES.get(n, ())})
+
+
 def in_image(dist):
     """Whether distribution ``dist`` is one the GPU image provides (``IMAGE``, its aliases, and
     torch's CUDA libraries: ``nvidia-*``, ``cuda-*``)."""
     d = canonical(dist)
-    names = {canonical(n) for n in IMAGE}
-    names |= {canonical(a) for n in IMAGE for a in IMAGE_ALIASES.get(n, ())}
-    return d in names or d.startswith(('nvidia-', 'cuda-'))
+    return d in image_names() or d.startswith(('nvidia-', 'cuda-'))
 
 
 GUARD_FAMILIES = ('plain', 'kd', 'iekd-stage2', 'kdcl-minlogit')
@@ -158,9 +163,7 @@ def allowed(without=()):
     ``IMAGE`` (and its aliases), ours."""
     carried = {canonical(p) for p in PACKAGES} - {canonical(w) for w in without}
     carried |= {canonical(a) for c in carried for a in CARRIED_ALIASES.get(c, ())}
-    image = {canonical(n) for n in IMAGE}
-    image |= {canonical(a) for n in IMAGE for a in IMAGE_ALIASES.get(n, ())}
-    return carried | image | set(OURS)
+    return carried | image_names() | set(OURS)
 
 
 def version_mismatches():
