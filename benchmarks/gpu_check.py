@@ -12,8 +12,8 @@ stopped keeps everything it finished:
 
 1. versions, the device, and whether mmcv has its compiled ops (without them -- ``mmcv-lite`` --
    the detection configs cannot run and are skipped, and the summary says so);
-2. phase ``families``: every classification family's Fashion-MNIST config (``FAMILIES``;
-   stand-in teachers), epochs of the first ``128 x --ref-steps`` training images: ``--iters``
+2. phase ``families``: every classification family's Fashion-MNIST config (the families of
+   the one list of methods, :func:`benchmarks.methods.gpu_families`; stand-in teachers), epochs of the first ``128 x --ref-steps`` training images: ``--iters``
    iterations on the GPU in fp32, in bf16 (mmengine's ``AmpOptimWrapper``,
    ``dtype='bfloat16'``) and in fp16 (``AmpOptimWrapper``'s default: float16 with a dynamic loss
    scaler, whose final scale is recorded); every loss finite, the fp32 run's first
@@ -53,7 +53,8 @@ import traceback
 
 import torch
 
-from .accuracy.protocol import ROWS, Settings
+from . import methods
+from .accuracy.protocol import Settings
 from .speed import bench_speed
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -63,28 +64,6 @@ FP16_MIN_SCALE = 1.0  # a loss scale below this after the run: the fp16 losses o
 # the share of --budget each phase may take at most (the table takes what is left)
 PHASE_SHARE = dict(families=0.6, throughput=0.15)
 PHASES = ('families', 'throughput', 'table')
-FAMILIES = {  # the protocol config of each classification family
-    'plain': 'baseline/resnet8_1xb128_fashion-mnist-5k.py',
-    'pskd': 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py',
-    'kdcl-minlogit': 'kdcl/kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'kdcl-linear': 'kdcl/kdcl-linear_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'kdcl-naive': 'kdcl/kdcl-naive_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'kdcl-general': 'kdcl/kdcl-general_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'dml': 'dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'iedml': 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'kd': 'kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
-    'fitnets': 'fitnets/fitnets_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
-    'at': 'at/at_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
-    'eskd-a': 'eskd/eskd-a_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
-    'takd': 'takd/takd-stage2_resnet14_resnet8x0.5_1xb128_fashion-mnist-5k.py',
-    'iekd-stage1': 'iekd/iekd-stage1_resnet20_1xb128_fashion-mnist-5k.py',
-    'iekd-stage2': 'iekd/iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
-}
-CORE_ROWS = [k for k, row in ROWS.items() if row[4]]
-# the family whose fp32 seconds per iteration estimate a table row's (before any row has run)
-ROW_FAMILY = {'alone': 'plain', 'resnet8x0.5': 'plain', 'teacher': 'pskd', 'kd': 'kd',
-              'pskd': 'pskd', 'kdcl_minlogit': 'kdcl-minlogit', 'kdcl_linear': 'kdcl-linear',
-              'iekd': 'iekd-stage2', 'dml': 'dml'}
 
 
 class PhaseTimeout(Exception):
@@ -375,15 +354,16 @@ def check_family(name, rel, args, gpu, work):
 def families(args, gpu, work, summary, deadline):
     """Every family in turn, each under the time the phase has left; the summary is saved after
     each. A family that times out ends the phase (the rest are listed as not reached)."""
-    names = list(args.families or FAMILIES)
+    configs = methods.gpu_families()
+    names = list(args.families or configs)
     out = summary['families'] = {}
     for i, name in enumerate(names):
         left = deadline - time.perf_counter()
         if left <= 0:
-            out.update({n: dict(status='not reached', config=f'configs/{FAMILIES[n]}')
+            out.update({n: dict(status='not reached', config=f'configs/{configs[n]}')
                         for n in names[i:]})
             break
-        out[name] = check_family(name, FAMILIES[name], args, gpu, osp.join(work, name))
+        out[name] = check_family(name, configs[name], args, gpu, osp.join(work, name))
         summary.save()
     return out
 
@@ -416,7 +396,8 @@ def estimate_row_s(row, fams, settings, scale=1.0):
     iteration times the protocol's iterations (validations, and a teacher or stage 1 it may
     train first), plus 30 s, times ``scale`` (the last run's actual over its estimate); None
     when its family did not pass."""
-    fam = fams.get(ROW_FAMILY.get(row), {})
+    variant = next(v for v in methods.table_rows() if v.row == row)
+    fam = fams.get(variant.cost_as or variant.name, {})
     if fam.get('status') != 'pass' or not fam.get('fp32_s_per_iter'):
         return None
     from .accuracy.protocol import PROTOCOLS
@@ -435,7 +416,7 @@ def table(args, summary, deadline):
         plan = [('alone', 0)]
     else:
         settings = Settings(work=osp.join(scratch, 'work'), figures=osp.join(scratch, 'figures'))
-        plan = [(row, seed) for seed in args.seeds for row in CORE_ROWS]
+        plan = [(v.row, seed) for seed in args.seeds for v in methods.table_rows() if v.core]
     settings.results = osp.join(args.out, 'results')
     settings.data_root = args.data_root
     out = summary['table'] = dict(results=osp.relpath(settings.results, args.out), runs=[],
@@ -491,7 +472,7 @@ def main(argv=None):
     p.add_argument('--ref-steps', type=int, default=3, help='steps compared with the CPU')
     p.add_argument('--speed-iters', type=int, default=30)
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    p.add_argument('--families', nargs='+', choices=sorted(FAMILIES),
+    p.add_argument('--families', nargs='+', choices=sorted(methods.gpu_families()),
                    help='default: all of them')
     p.add_argument('--data-root', help='a folder holding the four Fashion-MNIST *-ubyte.gz '
                    'files (default: the Debian package dataset-fashion-mnist)')

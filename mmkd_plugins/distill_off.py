@@ -9,6 +9,10 @@ equivalent?"). For a teacher-student config the control's losses equal the plain
 step by step on the same seed (tested): the teacher is built without touching the random state
 (``TeacherDistill``), so the student starts from the weights it gets alone.
 
+What is switched off is the algorithm's own answer
+(:meth:`~mmkd_plugins.models.algorithms.DistillMethod.control_run`, looked up from
+``model.type`` in the registry):
+
 =====================  ======================================================================
 ``model.type``         what is switched off
 =====================  ======================================================================
@@ -18,54 +22,37 @@ step by step on the same seed (tested): the teacher is built without touching th
                        ``loss_weight`` -> 1
 ``KDCL``, ``DML``      ``kd_weight`` -> 0, ``ce_weight`` -> 1
 ``IEDML``              also ``lambda_inh``, ``lambda_exp``, ``rec_weight`` -> 0
+your own algorithm     what its ``control_run`` returns
 =====================  ======================================================================
 
 Anything else (a plain classifier, IE-KD stage 1) has no distillation to switch off and is
 refused with the reason.
 """
 
-TEACHER_STUDENT = ('TeacherDistill', 'SingleTeacherDistill')
-ONLINE = ('KDCL', 'DML', 'IEDML')
-
-
-def _kind(model_type):
-    return str(model_type).rsplit('.', 1)[-1]
+from .models.algorithms.method import DistillMethod, method_class
 
 
 def distill_off(cfg):
     """Turn ``cfg`` (an mmengine ``Config``) into its control run, in place; returns a list of
     the ``'field: old -> new'`` changes made."""
     model = cfg.model
-    kind = _kind(model.get('type'))
-    changes = []
-
-    def set_(node, key, value, where):
-        old = node.get(key, '(default)')
-        node[key] = value
-        changes.append(f'{where}.{key}: {old} -> {value}')
-
-    if kind in TEACHER_STUDENT:
-        losses = (model.get('distiller') or {}).get('distill_losses') or {}
-        if not losses:
-            raise ValueError(f'--distill-off: model.distiller.distill_losses of this '
-                             f'{kind} is empty; there is nothing to switch off')
-        for name, loss in losses.items():
-            set_(loss, 'loss_weight', 0.0, f'model.distiller.distill_losses.{name}')
-        head_loss = ((model.get('architecture') or {}).get('head') or {}).get('loss')
-        if isinstance(head_loss, dict):
-            set_(head_loss, 'loss_weight', 1.0, 'model.architecture.head.loss')
-    elif kind == 'PSKD':
-        set_(model, 'alpha_T', 0.0, 'model')
-        set_(model, 'loss_weight', 1.0, 'model')
-    elif kind in ONLINE:
-        set_(model, 'kd_weight', 0.0, 'model')
-        set_(model, 'ce_weight', 1.0, 'model')
-        if kind == 'IEDML':
-            for key in ('lambda_inh', 'lambda_exp', 'rec_weight'):
-                set_(model, key, 0.0, 'model')
-    else:
+    cls = method_class(model.get('type'))
+    if cls is None or not issubclass(cls, DistillMethod):
         raise ValueError(
             f'--distill-off: model.type={model.get("type")!r} has no distillation to switch off '
-            f'(it applies to {", ".join(TEACHER_STUDENT + ("PSKD", ) + ONLINE)}); a plain '
-            f'classifier is already its own control, IE-KD stage 1 trains no student')
+            f'(it applies to algorithms that implement DistillMethod: TeacherDistill, PSKD, '
+            f'KDCL, DML, IEDML or your own); a plain classifier is already its own control')
+    try:
+        fields = cls.control_run(model)
+    except ValueError as e:
+        raise ValueError(f'--distill-off: model.type={model.get("type")!r}: {e}') from None
+    changes = []
+    for field, value in fields.items():
+        *parents, key = field.split('.')
+        node = model
+        for p in parents:
+            node = node[p]
+        old = node.get(key, '(default)')
+        node[key] = value
+        changes.append(f'model.{field}: {old} -> {value}')
     return changes

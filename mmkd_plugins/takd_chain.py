@@ -9,6 +9,7 @@ from mmengine.config import Config
 from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from .export import export_student
+from .models.algorithms.method import method_class
 
 
 def _network(cfg_model):
@@ -47,10 +48,11 @@ def run_chain(paths, work_dir, cfg_options=None, first_teacher_ckpt=None):
         cfg = Config.fromfile(p)
         if cfg_options:
             cfg.merge_from_dict(cfg_options)
-        if cfg.model.get('type') not in ('mmrazor.TeacherDistill', 'TeacherDistill',
-                                         'mmrazor.SingleTeacherDistill'):
-            raise ValueError(f'{p}: a chain stage must be a teacher-student config '
-                             f'(model.type TeacherDistill), got {cfg.model.get("type")!r}')
+        cls = method_class(cfg.model.get('type'))
+        if getattr(cls, 'KIND', None) != 'teacher_student':
+            raise ValueError(f'{p}: a chain stage must be a teacher-student config (an algorithm '
+                             f"whose DistillMethod.KIND is 'teacher_student', e.g. "
+                             f'TeacherDistill), got model.type={cfg.model.get("type")!r}')
         cfgs.append(cfg)
     if len(cfgs) < 2:
         raise ValueError('a TAKD chain needs at least two stages (teacher -> assistant -> '

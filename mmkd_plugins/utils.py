@@ -2,6 +2,8 @@
 
 Imports only torch and mmengine, so every other module may import it.
 """
+import contextlib
+
 import torch
 from mmengine.model import is_model_wrapper
 
@@ -29,3 +31,17 @@ def state_dict_mismatch(expected, given):
     shapes = [f'{k}: checkpoint {tuple(given[k].shape)} vs model {tuple(expected[k].shape)}'
               for k in expected if k in given and given[k].shape != expected[k].shape]
     return missing, unexpected, shapes
+
+
+@contextlib.contextmanager
+def capture(modules):
+    """Record each module's last output (``{name: tensor}``) while the block runs."""
+    out, handles = {}, []
+    for name, module in modules.items():
+        handles.append(module.register_forward_hook(
+            lambda m, args, output, name=name: out.__setitem__(name, output)))
+    try:
+        yield out
+    finally:
+        for h in handles:
+            h.remove()

@@ -5,6 +5,7 @@ import os.path as osp
 import pytest
 
 import mmkd_plugins  # noqa: F401  (fixes + registrations before anything else)
+from benchmarks import methods
 from mmkd_plugins.testing import standin_checkpoints  # noqa: F401  (tests import it from here)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -15,25 +16,9 @@ def config_path(rel):
     return osp.join(CONFIGS, rel)
 
 
-# One protocol config per algorithm family, shared by the multi-process, resume and bf16 tests
-# (each picks the families it covers).
-FAMILY_CONFIGS = {
-    'plain': 'baseline/resnet8_1xb128_fashion-mnist-5k.py',
-    'pskd-memory': 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py',
-    'pskd-snapshot': 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py',
-    'kdcl-minlogit': 'kdcl/kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'kdcl-linear': 'kdcl/kdcl-linear_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'kdcl-naive': 'kdcl/kdcl-naive_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'kdcl-general': 'kdcl/kdcl-general_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'dml-alternate': 'dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'iedml': 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py',
-    'kd': 'kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
-    'fitnets': 'fitnets/fitnets_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
-    'at': 'at/at_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
-    'iekd-stage1': 'iekd/iekd-stage1_resnet20_1xb128_fashion-mnist-5k.py',
-    'iekd-stage2': 'iekd/iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
-    'iekd-ft': 'iekd/iekd-ft_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
-}
+# One protocol config per algorithm family, from the one list of methods (benchmarks/methods.py),
+# shared by the multi-process, resume and bf16 tests (each picks the families it covers).
+FAMILY_CONFIGS = methods.families()
 
 
 def families(*names):

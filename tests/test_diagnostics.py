@@ -129,11 +129,15 @@ def test_gradient_ratio_of_hand_weighted_terms():
     ce = F.cross_entropy(z, y)
     losses = {'student.loss': ce, 'distill.loss_kl': 2.5 * F.cross_entropy(z, y),
               'ensemble.loss_ce': 100 * ce}
-    assert DistillDiagnosticsHook._grad_ratio(losses, z) == pytest.approx(2.5, rel=1e-6)
-    # a term that sends no gradient to the logits (a feature loss) gives no ratio
+    roles = {'student.loss': 'supervision', 'distill.loss_kl': 'distillation',
+             'ensemble.loss_ce': 'auxiliary'}
+    assert DistillDiagnosticsHook._grad_ratio(losses, z, roles) == pytest.approx(2.5, rel=1e-6)
+    # a term that sends no gradient to the logits gives no ratio, even one declared a
+    # distillation term
     feat = torch.randn(3, requires_grad=True)
     assert DistillDiagnosticsHook._grad_ratio(
-        {'student.loss': ce, 'distill.loss_hint': feat.pow(2).sum()}, z) is None
+        {'student.loss': ce, 'distill.loss_hint': feat.pow(2).sum()}, z,
+        {'student.loss': 'supervision', 'distill.loss_hint': 'distillation'}) is None
 
 
 def test_bad_hook_arguments_name_the_field():

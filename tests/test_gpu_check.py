@@ -36,7 +36,7 @@ def _dry_run(out, *families, env=None):
 @needs_data
 def test_dry_run_through_the_shell_entry_writes_the_summary(tmp_path):
     out = tmp_path / 'out'
-    proc = _dry_run(out, 'plain', 'kd', 'dml')
+    proc = _dry_run(out, 'plain', 'kd', 'dml-alternate')
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     summary = json.loads((out / 'summary.json').read_text())
     assert SUMMARY_FIELDS <= set(summary) and summary['dry_run'] is True
@@ -54,9 +54,9 @@ def test_dry_run_through_the_shell_entry_writes_the_summary(tmp_path):
         assert t['item_reads_per_iter'] >= t['expected_item_reads_per_iter'] >= 2, (name, t)
     # DML logs each student's losses: more outputs than the plain model, and no extra reads
     traffic = {k: v['traffic'] for k, v in summary['families'].items()}
-    assert traffic['dml']['expected_item_reads_per_iter'] > traffic['plain'][
+    assert traffic['dml-alternate']['expected_item_reads_per_iter'] > traffic['plain'][
         'expected_item_reads_per_iter']
-    assert traffic['dml']['extra_item_reads_per_iter'] <= 0, traffic['dml']
+    assert traffic['dml-alternate']['extra_item_reads_per_iter'] <= 0, traffic['dml-alternate']
     assert [r['case'] for r in summary['throughput']] == [
         'resnet20 (teacher / PS-KD model)', 'Hinton KD resnet20 -> resnet8x0.5']
     assert all(r['runner_over_bare'] > 0 for r in summary['throughput'])
@@ -144,7 +144,7 @@ def test_a_failing_phase_keeps_the_earlier_ones_and_the_next_runs(tmp_path):
 def test_a_killed_run_leaves_a_valid_summary_of_what_it_finished(tmp_path):
     out = tmp_path / 'out'
     proc = subprocess.Popen([sys.executable, '-m', 'benchmarks.gpu_check', '--out', str(out),
-                             '--dry-run', '--families', 'plain', 'kd', 'dml'], cwd=REPO,
+                             '--dry-run', '--families', 'plain', 'kd', 'dml-alternate'], cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     path, deadline = out / 'summary.json', time.time() + 600
     try:

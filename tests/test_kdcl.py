@@ -251,32 +251,40 @@ def test_general_hook_needs_a_held_out_split():
         KDCLGeneralHook()
 
 
-@pytest.mark.parametrize('target_view', ['own', 'shared'])
-def test_the_target_is_built_from_the_chosen_views(target_view):
+@pytest.mark.parametrize('target_views', ['per_student', 'shared'])
+def test_the_target_is_built_from_the_chosen_views(target_views):
     torch.manual_seed(0)
-    model = build(kd_weight=1.0, target_view=target_view)
+    model = build(kd_weight=1.0, target_views=target_views)
     views, samples = views_and_samples()
     y = torch.tensor([0, 2, 1])
     # in training mode a BatchNorm output depends on its batch only: these are the step's logits
     z_own = [s(v, mode='tensor').detach() for s, v in zip(model.students, views)]
     z_v0 = [s(views[0], mode='tensor').detach() for s in model.students]
-    members = z_own if target_view == 'own' else z_v0
+    members = z_own if target_views == 'per_student' else z_v0
     zt = model.ensemble(members, y)
     pt = F.softmax(zt / 2, 1)
     losses = model.loss(views, samples)
     for i in range(2):  # each student still learns on its own view
         kl = F.kl_div(F.log_softmax(z_own[i] / 2, 1), pt, reduction='batchmean')
         assert losses[f'student{i}.loss_kd'].item() == pytest.approx(4 * kl.item(), rel=1e-4)
-    other = z_v0 if target_view == 'own' else z_own
+    other = z_v0 if target_views == 'per_student' else z_own
     kl_other = F.kl_div(F.log_softmax(z_own[1] / 2, 1), F.softmax(model.ensemble(other, y) / 2, 1),
                         reduction='batchmean')
     assert losses['student1.loss_kd'].item() != pytest.approx(4 * kl_other.item(), rel=1e-3)
 
 
-def test_bad_target_view_names_the_field():
-    with pytest.raises(ValueError, match=r"target_view='view0' must be one of \('own', "
-                                         r"'shared'\)"):
-        build(target_view='view0')
+def test_bad_target_views_names_the_field():
+    with pytest.raises(ValueError, match=r"target_views='view0' must be one of "
+                                         r"\('per_student', 'shared'\)"):
+        build(target_views='view0')
+
+
+def test_the_earlier_target_view_spelling_still_builds_and_says_the_new_one():
+    with pytest.warns(DeprecationWarning, match="target_views='per_student'"):
+        model = build(target_view='own')
+    assert model.target_views == 'per_student'
+    with pytest.warns(DeprecationWarning, match="target_views='shared'"):
+        assert build(target_view='shared').target_views == 'shared'
 
 
 def test_multi_view_preprocessor_keeps_the_samples_on_the_host_and_the_inputs_as_selfsup(

@@ -21,79 +21,18 @@ import yaml
 
 from mmkd_plugins.cli import ArgumentParser, run
 
+from ..methods import METHODS, by_folder
 from .protocol import (DEFAULT_PROTOCOL, PROTOCOLS, REPO, ROWS, Settings, load_results,
                        metric_key, protocol_config)
 
 CONFIGS = osp.join(REPO, 'configs')
 
-# One entry per family folder: the collection of its metafile and the README header facts.
-FAMILIES = {
-    'pskd': dict(
-        name='PS-KD', title='Self-Knowledge Distillation with Progressive Refinement of Targets',
-        paper='https://arxiv.org/abs/2006.12000', code='https://github.com/lgcnsai/PS-KD-Pytorch',
-        techniques=['Self-Knowledge Distillation']),
-    'kdcl': dict(
-        name='KDCL', title='Online Knowledge Distillation via Collaborative Learning',
-        paper='https://openaccess.thecvf.com/content_CVPR_2020/html/Guo_Online_Knowledge_'
-        'Distillation_via_Collaborative_Learning_CVPR_2020_paper.html', code=None,
-        techniques=['Online Knowledge Distillation']),
-    'iekd': dict(
-        name='IE-KD', title='Revisiting Knowledge Distillation: An Inheritance and Exploration '
-        'Framework', paper='https://arxiv.org/abs/2107.00181',
-        code='https://github.com/yellowtownhz/IE-KD', techniques=['Knowledge Distillation']),
-    'kd': dict(
-        name='KD', title='Distilling the Knowledge in a Neural Network',
-        paper='https://arxiv.org/abs/1503.02531',
-        code='https://github.com/megvii-research/mdistiller',
-        techniques=['Knowledge Distillation']),
-    'fitnets': dict(
-        name='FitNets', title='FitNets: Hints for Thin Deep Nets',
-        paper='https://arxiv.org/abs/1412.6550', code='https://github.com/adri-romsor/FitNets',
-        techniques=['Knowledge Distillation']),
-    'at': dict(
-        name='AT', title='Paying More Attention to Attention: Improving the Performance of '
-        'Convolutional Neural Networks via Attention Transfer',
-        paper='https://arxiv.org/abs/1612.03928',
-        code='https://github.com/szagoruyko/attention-transfer',
-        techniques=['Knowledge Distillation']),
-    'dml': dict(
-        name='DML', title='Deep Mutual Learning', paper='https://arxiv.org/abs/1706.00384',
-        code='https://github.com/YingZhangDUT/Deep-Mutual-Learning',
-        techniques=['Online Knowledge Distillation']),
-    'takd': dict(
-        name='TAKD', title='Improved Knowledge Distillation via Teacher Assistant',
-        paper='https://arxiv.org/abs/1902.03393',
-        code='https://github.com/imirzadeh/Teacher-Assistant-Knowledge-Distillation',
-        techniques=['Knowledge Distillation']),
-    'eskd': dict(
-        name='ESKD', title='On the Efficacy of Knowledge Distillation',
-        paper='https://arxiv.org/abs/1910.01348', code=None,
-        techniques=['Knowledge Distillation']),
-    'baseline': dict(
-        name='Baselines', title='Deep Residual Learning for Image Recognition',
-        paper='https://arxiv.org/abs/1512.03385', code='https://github.com/open-mmlab/mmpretrain',
-        techniques=['SGD with Momentum', 'Weight Decay']),
-    'teachers': dict(
-        name='Teachers', title='Deep Residual Learning for Image Recognition',
-        paper='https://arxiv.org/abs/1512.03385', code='https://github.com/HobbitLong/RepDistiller',
-        techniques=['SGD with Momentum', 'Weight Decay']),
-    'detection': dict(
-        name='Detection backbone swap', title='Focal Loss for Dense Object Detection',
-        paper='https://arxiv.org/abs/1708.02002', code='https://github.com/open-mmlab/mmdetection',
-        techniques=['Transfer of a distilled backbone'], task='Object Detection'),
-}
-
-# The papers' numbers for the settings our configs reproduce (top-1 %, ECE %), with the source.
-# Only what the config files and docs/fidelity.md cite; "—" where the paper reports no such
-# setting or we could not reach it.
-PAPER = {
-    'pskd_preact-resnet18_1xb128_cifar100': ('79.18', '1.77', 'PS-KD paper, error 20.82'),
-    'preact-resnet18_1xb128_cifar100': ('75.82', '11.84', 'PS-KD paper, baseline, error 24.18'),
-    'pskd_resnet152_8xb32_in1k': ('78.59', '—', 'PS-KD paper, error 21.41'),
-    'kdcl-minlogit_resnet50_mobilenetv2_8xb32_in1k': ('78.2 / 74.0', '—',
-                                                      'KDCL paper, ResNet-50 / MobileNetV2'),
-    'resnet32x4_1xb64_cifar100': ('79.42', '—', 'RepDistiller'),
-}
+# One entry per family folder (the one list of methods): the collection of its metafile, the
+# README header facts, and the papers' numbers for the settings our configs reproduce (top-1 %,
+# ECE %, source; "—" where the paper reports no such setting), listed beside ours in the README
+# block only.
+FAMILIES = by_folder()
+PAPER = {stem: result for m in METHODS for stem, result in m.paper_results.items()}
 
 # Short names, as mmpretrain's metafiles have (``mim search`` lays its table out at 80 columns:
 # a long key hides every value); what the Fashion-MNIST protocols are: LEGEND and docs/protocol.md.
@@ -170,14 +109,14 @@ def build(family, ours):
     """The family's metafile (a dict) and README results block, ``ours`` from :func:`measured`."""
     from mmengine.config import Config
     info = FAMILIES[family]
-    task = info.get('task', 'Image Classification')
+    task = info.task
     collection = dict(
-        Name=info['name'],
-        Metadata=dict(**{'Training Techniques': info['techniques']}),
-        Paper=dict(Title=info['title'], URL=info['paper']),
+        Name=info.name,
+        Metadata=dict(**{'Training Techniques': list(info.techniques)}),
+        Paper=dict(Title=info.title, URL=info.paper),
         README=f'configs/{family}/README.md')
-    if info['code']:
-        collection['Code'] = dict(URL=info['code'])
+    if info.code:
+        collection['Code'] = dict(URL=info.code)
     models, rows = [], []
     for path in family_configs(family):
         rel = osp.relpath(path, REPO)
@@ -193,7 +132,7 @@ def build(family, ours):
         epochs = (cfg.get('train_cfg') or {}).get('max_epochs')
         if epochs:
             meta['Epochs'] = epochs
-        model = {'Name': stem, 'In Collection': info['name'], 'Metadata': meta, 'Config': rel}
+        model = {'Name': stem, 'In Collection': info.name, 'Metadata': meta, 'Config': rel}
         m = ours.get(rel)
         if m:
             model['Results'] = [dict(Task=task, Dataset=data, Metrics={

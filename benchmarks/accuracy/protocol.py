@@ -31,6 +31,8 @@ import json
 import os
 import os.path as osp
 
+from ..methods import table_rows
+
 HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(osp.dirname(HERE))
 N_TRAIN_CURVE = 1000  # training images scored at every validation (train accuracy curve)
@@ -40,72 +42,9 @@ TEACHER_CFG = C + 'teachers/resnet20_1xb128_fashion-mnist-5k.py'
 STAGE1_CFG = C + 'iekd/iekd-stage1_resnet20_1xb128_fashion-mnist-5k.py'
 TAKD1_CFG = C + 'takd/takd-stage1_resnet20_resnet14_1xb128_fashion-mnist-5k.py'
 
-# key: (label, config, kind, baseline row, core row). Online rows report student 0.
-ROWS = {
-    'alone': ('resnet8 alone (the online rows\' baseline)',
-              C + 'baseline/resnet8_1xb128_fashion-mnist-5k.py', 'plain', None, True),
-    'resnet8x0.5': ('resnet8x0.5 alone (the teacher-student rows\' baseline)',
-                    C + 'baseline/resnet8x0.5_1xb128_fashion-mnist-5k.py', 'plain', None, True),
-    'teacher': ('resnet20 alone (the teacher)', TEACHER_CFG, 'teacher', None, True),
-    'kd': ('Hinton KD', C + 'kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'kd',
-           'resnet8x0.5', True),
-    'pskd': ('PS-KD (resnet20, vs resnet20 alone)',
-             C + 'pskd/pskd_resnet20_1xb128_fashion-mnist-5k.py', 'plain', 'teacher', True),
-    'kdcl_minlogit': ('KDCL-MinLogit (2 x resnet8, student 0)',
-                      C + 'kdcl/kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-5k.py', 'online',
-                      'alone', True),
-    'kdcl_linear': ('KDCL-Linear (2 x resnet8, student 0)',
-                    C + 'kdcl/kdcl-linear_2xresnet8_1xb128_fashion-mnist-5k.py', 'online',
-                    'alone', True),
-    'iekd': ('IE-KD', C + 'iekd/iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'iekd',
-             'resnet8x0.5', True),
-    'dml': ('DML (2 x resnet8, student 0)', C + 'dml/dml_2xresnet8_1xb128_fashion-mnist-5k.py',
-            'online', 'alone', True),
-    'fitnets': ('FitNets', C + 'fitnets/fitnets_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
-                'kd', 'resnet8x0.5', False),
-    'at': ('AT', C + 'at/at_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'kd',
-           'resnet8x0.5', False),
-    'takd': ('TAKD (resnet20 > resnet14 > resnet8x0.5)',
-             C + 'takd/takd-stage2_resnet14_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'takd',
-             'resnet8x0.5', False),
-    'eskd_a': ('ESKD (a): KD for the first half of the epochs',
-               C + 'eskd/eskd-a_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'kd',
-               'resnet8x0.5', False),
-    'eskd_b': ('ESKD (b): the teacher of the middle epoch',
-               C + 'eskd/eskd-b_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py', 'kd_early',
-               'resnet8x0.5', False),
-    'kdcl_naive': ('KDCL-Naive (2 x resnet8, student 0)',
-                   C + 'kdcl/kdcl-naive_2xresnet8_1xb128_fashion-mnist-5k.py', 'online',
-                   'alone', False),
-    'kdcl_general': ('KDCL-General (2 x resnet8, student 0)',
-                     C + 'kdcl/kdcl-general_2xresnet8_1xb128_fashion-mnist-5k.py', 'online',
-                     'alone', False),
-    'iekd_kd': ('IE-KD + KD', C + 'iekd/iekd-kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py',
-                'iekd', 'resnet8x0.5', False),
-    'iedml': ('IE-DML (2 x resnet8, student 0)',
-              C + 'iekd/iedml_2xresnet8_1xb128_fashion-mnist-5k.py', 'online', 'alone', False),
-    # the online methods with students that fit the data better: against resnet20 alone
-    'dml_r20': ('DML (2 x resnet20, student 0; vs resnet20 alone)',
-                C + 'dml/dml_2xresnet20_1xb128_fashion-mnist-5k.py', 'online', 'teacher', False),
-    'kdcl_minlogit_r20': ('KDCL-MinLogit (2 x resnet20, student 0; vs resnet20 alone)',
-                          C + 'kdcl/kdcl-minlogit_2xresnet20_1xb128_fashion-mnist-5k.py',
-                          'online', 'teacher', False),
-    # KDCL's choices the paper leaves open (fashion-mnist-1k only): diagnostics, not tuning
-    'kdcl_minlogit_shared': ('KDCL-MinLogit, target from one shared view (2 x resnet8)',
-                             C + 'kdcl/kdcl-minlogit-sharedview_2xresnet8_1xb128_'
-                             'fashion-mnist-1k.py', 'online', 'alone', False),
-    'kdcl_minlogit_t1': ('KDCL-MinLogit, T = 1 (2 x resnet8)',
-                         C + 'kdcl/kdcl-minlogit-t1_2xresnet8_1xb128_fashion-mnist-1k.py',
-                         'online', 'alone', False),
-    'kdcl_minlogit_t4': ('KDCL-MinLogit, T = 4 (2 x resnet8)',
-                         C + 'kdcl/kdcl-minlogit-t4_2xresnet8_1xb128_fashion-mnist-1k.py',
-                         'online', 'alone', False),
-    'kdcl_linear_simplex': ('KDCL-Linear, weights on the simplex (2 x resnet8)',
-                            C + 'kdcl/kdcl-linear-simplex_2xresnet8_1xb128_fashion-mnist-1k.py',
-                            'online', 'alone', False),
-    'resnet8x4': ('resnet8x4 alone (teacher candidate)',
-                  C + 'baseline/resnet8x4_1xb128_fashion-mnist-5k.py', 'plain', None, False),
-}
+# key: (label, config, kind, baseline row, core row), read from the one list of methods
+# (benchmarks/methods.py); core rows first. Online rows report student 0.
+ROWS = {v.row: (v.label, C + v.config, v.kind, v.baseline, v.core) for v in table_rows()}
 CALIBRATION = [dict(type='Accuracy', topk=(1, )), dict(type='ECE'), dict(type='AURC'),
                dict(type='EAURC'), dict(type='NLL')]
 

@@ -258,10 +258,12 @@ def report(settings):
         directions = directions_text(res)
         with open(osp.join(settings.results, 'directions.md'), 'w') as f:
             f.write(directions + '\n')
-        for readme in ('README.md', osp.join('benchmarks', 'accuracy', 'README.md')):
-            replace_block(osp.join(REPO, readme), block, text)
-            replace_block(osp.join(REPO, readme), block.replace('table', 'directions'),
-                          directions)
+        # the full table lives in the lab's README only; the directions at a glance also in
+        # the user's README
+        lab = osp.join(REPO, 'benchmarks', 'accuracy', 'README.md')
+        replace_block(lab, block, text)
+        for readme in (osp.join(REPO, 'README.md'), lab):
+            replace_block(readme, block.replace('table', 'directions'), directions)
         changed = model_zoo.update()
         print(f'[table] model zoo: {", ".join(changed) or "up to date"}')
     try:

@@ -3,4 +3,4 @@
 # still learns on its own view. Fitting-regime protocol.
 _base_ = ['./kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-1k.py']
 
-model = dict(target_view='shared')
+model = dict(target_views='shared')

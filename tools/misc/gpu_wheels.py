@@ -139,11 +139,11 @@ class Block(importlib.abc.MetaPathFinder):
 
 sys.meta_path.insert(0, Block())
 import mmkd_plugins
-from benchmarks import gpu_check
+from benchmarks import gpu_check, methods
 from benchmarks.speed import bench_speed
 from benchmarks.accuracy import runner
 for fam in FAMILIES:
-    gpu_check.train_losses(gpu_check.FAMILIES[fam], 2, 256, tempfile.mkdtemp(), 'cpu',
+    gpu_check.train_losses(methods.gpu_families()[fam], 2, 256, tempfile.mkdtemp(), "cpu",
                            audit=True)
 stdlib = sysconfig.get_paths()['stdlib']
 out = {}

@@ -30,36 +30,8 @@ from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
 from ...evaluation.distill_diagnostics import diagnose
+from ...models.algorithms.method import describe
 from ...utils import unwrap_model
-
-CE_KEYS = ('loss', 'student.loss', 'loss_ce', 'loss_cls')
-
-
-def is_ce(key):
-    """A classifier's own cross-entropy term (mmpretrain's ``loss``, mmrazor's
-    ``student.loss``, KDCL/DML's ``student{i}.loss_ce``)."""
-    if key.startswith('ensemble.'):
-        return False
-    return key in CE_KEYS or key.endswith('.loss_ce')
-
-
-def is_distill(key):
-    """A distillation term: any other loss of a student (``distill.*``, ``student{i}.loss_kd``,
-    IE-DML's ``loss_inheritance`` / ``loss_exploration``); not KDCL-Linear's ensemble loss."""
-    return 'loss' in key and not is_ce(key) and not key.startswith('ensemble.') and \
-        key != 'loss_pskd'
-
-
-def logit_modules(model):
-    """``{student name: the module whose output is its logits}`` (the classification heads)."""
-    if hasattr(model, 'students'):
-        return {f'student{i}': s.head for i, s in enumerate(model.students)}
-    if hasattr(model, 'architecture') and hasattr(model.architecture, 'head'):
-        return {'student': model.architecture.head}
-    if hasattr(model, 'head'):
-        return {'student': model.head}
-    return {}
-
 
 @HOOKS.register_module()
 class DistillDiagnosticsHook(Hook):
@@ -134,7 +106,8 @@ class DistillDiagnosticsHook(Hook):
         if not self.grad_interval or (runner.iter + 1) % self.grad_interval:
             return
         model = unwrap_model(runner.model)
-        modules = logit_modules(model)
+        method = describe(model)
+        modules = method.logit_modules()
         if not modules:
             return
         captured, ratios = {}, {}
@@ -147,9 +120,10 @@ class DistillDiagnosticsHook(Hook):
             for name, z in list(captured.items()):
                 if not (isinstance(z, torch.Tensor) and z.requires_grad):
                     continue
+                roles = {k: method.loss_role(k) for k in losses}
                 mine = {k: v for k, v in losses.items()
-                        if len(modules) == 1 or k.startswith(f'{name}.')}
-                ratio = self._grad_ratio(mine, z)
+                        if roles[k] is not None and roles[k][0] == name}
+                ratio = self._grad_ratio(mine, z, {k: roles[k][1] for k in mine})
                 if ratio is not None:
                     ratios[name] = ratio
                     del captured[name]
@@ -159,13 +133,15 @@ class DistillDiagnosticsHook(Hook):
         self._sampling = (model, handles, ratios)
 
     @staticmethod
-    def _grad_ratio(losses, logits):
-        def total(pred):
-            terms = [v for k, v in losses.items() if pred(k)]
+    def _grad_ratio(losses, logits, roles):
+        """|d(distillation terms)/d logits| / |d(supervision terms)/d logits| (the roles the
+        method gives its loss keys); None when either is absent or sends no gradient."""
+        def total(role):
+            terms = [v for k, v in losses.items() if roles[k] == role]
             terms = [t for v in terms for t in (v if isinstance(v, (list, tuple)) else [v])]
             return sum(terms) if terms else None
 
-        ce, kd = total(is_ce), total(is_distill)
+        ce, kd = total('supervision'), total('distillation')
         if ce is None or kd is None:
             return None
         g_ce, g_kd = (torch.autograd.grad(t, logits, retain_graph=True, allow_unused=True)[0]

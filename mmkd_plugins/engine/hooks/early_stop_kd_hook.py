@@ -12,6 +12,7 @@ import warnings
 
 from mmengine.registry import HOOKS
 from mmrazor.engine.hooks import StopDistillHook
+from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.registry import HOOKS as MMRAZOR_HOOKS
 
 from ...utils import unwrap_model
@@ -36,7 +37,7 @@ class EarlyStopKDHook(StopDistillHook):
             raise ValueError(f'EarlyStopKDHook: stop_epoch={self.stop_epoch} is not before '
                              f'max_epochs={runner.max_epochs}; distillation would never stop')
         model = unwrap_model(runner.model)
-        if not hasattr(model, 'distillation_stopped'):
+        if not isinstance(model, SingleTeacherDistill):
             raise TypeError(f'EarlyStopKDHook: {type(model).__name__} has no '
                             f'`distillation_stopped` switch; use it with a teacher-student '
                             f'algorithm (TeacherDistill / SingleTeacherDistill)')

@@ -2,6 +2,7 @@
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
+from ...models.algorithms.pskd import PSKD
 from ...utils import unwrap_model
 
 
@@ -22,7 +23,7 @@ class PSKDHook(Hook):
     @staticmethod
     def _algorithm(runner):
         model = unwrap_model(runner.model)
-        if not hasattr(model, 'set_alpha'):
+        if not isinstance(model, PSKD):
             raise TypeError(f'PSKDHook: runner.model is {type(model).__name__}, not PSKD')
         return model
 

@@ -10,11 +10,12 @@ detached, and each student minimises (Eq. 1 and 6 of the paper)
 
 The Linear ensemble's weights are trained by ``CE(sum_i a_i z_i, y)`` on detached logits (loss key
 ``ensemble.loss_ce``). Choices where the paper is silent: ``temperature`` defaults to 2 and the
-ensemble target is built from the views the students saw (``target_view='own'``: each logit
-from its own view); ``target_view='shared'`` builds it from every student's logits on one view
-(view 0; students 1..m-1 run one extra forward on it without gradients, which in training mode
-also updates their BatchNorm statistics with that batch), while each student still learns on
-its own view.
+ensemble target is built from the views the students saw (``target_views='per_student'``: each
+logit from its own view); ``target_views='shared'`` builds it from every student's logits on one
+view (view 0; students 1..m-1 run one extra forward on it without gradients, which in training
+mode also updates their BatchNorm statistics with that batch), while each student still learns
+on its own view (KDCL's ``views`` is always ``'per_student'``; the words as in
+:mod:`.online`).
 
 Data: the train pipeline yields m views per image (mmpretrain's ``MultiView`` with
 ``num_views=m`` before ``PackInputs``, ``default_collate``) and the data preprocessor is
@@ -23,18 +24,21 @@ given to every student. ``predict`` returns, per sample, ``pred_score`` of stude
 ``eval_student`` plus every student's scores (``student_scores``, m x C) and their softmax mean
 (``ensemble_score``), which :class:`~mmkd_plugins.evaluation.KDCLAccuracy` reports.
 """
+import warnings
+
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.model import BaseModel
 from mmrazor.registry import MODELS
 
 from ...utils import sample_labels
 from .kdcl_ensembles import GeneralEnsemble, build_ensemble
+from .online import OnlineDistill
+
+OLD_TARGET_VIEWS = dict(own='per_student')  # the spelling of earlier configs
 
 
 @MODELS.register_module()
-class KDCL(BaseModel):
+class KDCL(OnlineDistill):
     """m students distilled online from their ensemble.
 
     Args:
@@ -47,74 +51,33 @@ class KDCL(BaseModel):
         kd_weight (float): Weight of the KL term (lambda). Defaults to 1.
         ce_weight (float): Weight of each student's CE. Defaults to 1.
         eval_student (int): The student whose scores are ``pred_score`` at validation.
-        target_view (str): 'own' (default): the ensemble combines each student's logits on the
-            view it trains on; 'shared': every student's logits on view 0.
+        target_views (str): 'per_student' (default): the ensemble combines each student's logits
+            on the view it trains on; 'shared': every student's logits on view 0.
+        target_view (str, optional): the earlier name of ``target_views`` ('own' for
+            'per_student'); still read, with a warning.
         data_preprocessor (dict, optional): Defaults to ``MultiViewDataPreprocessor``
             (mmpretrain's ``SelfSupDataPreprocessor``: one normalisation for every view; the data
             samples stay on the host, the labels move in one copy).
     """
 
-    TARGET_VIEWS = ('own', 'shared')
+    TARGET_VIEWS = ('per_student', 'shared')
 
     def __init__(self, students, ensemble=dict(type='MinLogit'), temperature=2.0, kd_weight=1.0,
-                 ce_weight=1.0, eval_student=0, target_view='own', data_preprocessor=None,
-                 init_cfg=None):
-        if data_preprocessor is None:
-            data_preprocessor = dict(type='mmpretrain.MultiViewDataPreprocessor')
-        elif isinstance(data_preprocessor, dict) and 'type' not in data_preprocessor:
-            data_preprocessor = dict(data_preprocessor, type='mmpretrain.MultiViewDataPreprocessor')
-            data_preprocessor.pop('num_classes', None)
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        if not isinstance(students, (list, tuple)) or len(students) < 2:
-            raise ValueError(f'KDCL: students must be a list of m >= 2 model configs, got '
-                             f'{type(students).__name__} of length '
-                             f'{len(students) if hasattr(students, "__len__") else "?"}')
-        self.students = nn.ModuleList(
-            MODELS.build(s) if isinstance(s, dict) else s for s in students)
-        classes = [getattr(getattr(s, 'head', None), 'num_classes', None) for s in self.students]
-        if len(set(classes)) != 1 or classes[0] is None:
-            raise ValueError(f'KDCL: every student must classify the same classes; '
-                             f'head.num_classes are {classes}')
-        self.num_classes = classes[0]
-        if temperature <= 0:
-            raise ValueError(f'KDCL: temperature={temperature} must be > 0')
-        if kd_weight < 0 or ce_weight < 0:
-            raise ValueError(f'KDCL: kd_weight={kd_weight} and ce_weight={ce_weight} must be >= 0')
-        if not 0 <= eval_student < len(self.students):
-            raise ValueError(f'KDCL: eval_student={eval_student} must be in '
-                             f'[0, {len(self.students)})')
-        # None only for subclasses that distil without an ensemble (DML)
-        self.ensemble = None if ensemble is None else build_ensemble(ensemble, len(self.students))
-        self.temperature, self.kd_weight, self.ce_weight = temperature, kd_weight, ce_weight
-        self.eval_student = eval_student
-        if target_view not in self.TARGET_VIEWS:
-            raise ValueError(f'KDCL: target_view={target_view!r} must be one of '
+                 ce_weight=1.0, eval_student=0, target_views='per_student', target_view=None,
+                 data_preprocessor=None, init_cfg=None):
+        super().__init__(students, temperature=temperature, kd_weight=kd_weight,
+                         ce_weight=ce_weight, eval_student=eval_student, views='per_student',
+                         data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.ensemble = build_ensemble(ensemble, len(self.students))
+        if target_view is not None:
+            new = OLD_TARGET_VIEWS.get(target_view, target_view)
+            warnings.warn(f"KDCL: target_view={target_view!r} is the earlier spelling; write "
+                          f"target_views={new!r}", DeprecationWarning, stacklevel=2)
+            target_views = new
+        if target_views not in self.TARGET_VIEWS:
+            raise ValueError(f'KDCL: target_views={target_views!r} must be one of '
                              f'{self.TARGET_VIEWS}')
-        self.target_view = target_view
-
-    @property
-    def num_students(self):
-        return len(self.students)
-
-    def _views(self, inputs):
-        if isinstance(inputs, torch.Tensor):
-            raise ValueError(f'KDCL: training got one view per image for {self.num_students} '
-                             f'students: wrap the train transforms in MultiView(num_views='
-                             f'{self.num_students})')
-        if len(inputs) != self.num_students:
-            raise ValueError(f'KDCL: {len(inputs)} views per image for {self.num_students} '
-                             f'students: set MultiView(num_views={self.num_students})')
-        return inputs
-
-    def forward(self, inputs, data_samples=None, mode='tensor'):
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            views = inputs if isinstance(inputs, (list, tuple)) else [inputs] * self.num_students
-            return [s(v, mode='tensor') for s, v in zip(self.students, views)]
-        raise RuntimeError(f"KDCL: invalid mode {mode!r}; use 'loss', 'predict' or 'tensor'")
+        self.target_views = target_views
 
     def loss(self, inputs, data_samples):
         if isinstance(self.ensemble, GeneralEnsemble) and not self.ensemble.driven_by_hook:
@@ -138,18 +101,19 @@ class KDCL(BaseModel):
 
     def _target_logits(self, logits, views):
         """The members the ensemble combines: the students' own-view logits, or every
-        student's logits on view 0 (``target_view='shared'``)."""
-        if self.target_view == 'own':
+        student's logits on view 0 (``target_views='shared'``)."""
+        if self.target_views == 'per_student':
             return logits
         with torch.no_grad():
             return [logits[0]] + [s(views[0], mode='tensor') for s in self.students[1:]]
 
-    def predict(self, inputs, data_samples=None):
-        logits = self.forward(inputs, mode='tensor')
-        scores = torch.stack([F.softmax(z, dim=1) for z in logits], dim=1)  # B x m x C
-        for i, sample in enumerate(data_samples):
-            sample.set_pred_score(scores[i, self.eval_student])
-            sample.set_pred_label(scores[i, self.eval_student].argmax())
-            sample.set_field(scores[i], 'student_scores')
-            sample.set_field(scores[i].mean(0), 'ensemble_score')
-        return data_samples
+    def soft_targets(self, logits, labels):
+        """Every student's target: the ensemble's ``softmax(z_t / T)``."""
+        target = F.softmax(self.ensemble(logits, labels).float() / self.temperature, dim=1)
+        extra = {}
+        weights = getattr(self.ensemble, 'coefficients', None)  # KDCL-Linear's a
+        if weights is None:
+            weights = getattr(self.ensemble, 'weights', None)  # KDCL-General's w
+        if isinstance(weights, torch.Tensor):
+            extra.update({f'ensemble_weight{i}': float(w) for i, w in enumerate(weights)})
+        return [target] * len(logits), extra

@@ -34,6 +34,7 @@ from mmrazor.models.algorithms.base import BaseAlgorithm
 from mmrazor.registry import MODELS
 
 from ...utils import sample_labels
+from .method import DistillMethod, DistillView
 from .prediction_memory import PredictionMemory
 from .utils import merge_data_preprocessor
 
@@ -41,7 +42,7 @@ SOURCES = ('memory', 'snapshot')
 
 
 @MODELS.register_module()
-class PSKD(BaseAlgorithm):
+class PSKD(BaseAlgorithm, DistillMethod):
     """Progressive self-knowledge distillation around an mmpretrain classifier.
 
     Args:
@@ -200,3 +201,32 @@ class PSKD(BaseAlgorithm):
 
     def _predict(self, inputs, data_samples=None):
         return self.architecture(inputs, data_samples, mode='predict')
+
+    # -- DistillMethod ----------------------------------------------------------------------
+    KIND = 'self'
+
+    def student_models(self):
+        return dict(student=self.architecture)
+
+    def distill_view(self, inputs, data_samples, cache=None, key=None):
+        """The target is ``p_{t-1}``: the memory row of each image (last epoch's softmax; the
+        label itself before it is written) or the snapshot's softmax; ``alpha_t`` its weight."""
+        labels = sample_labels(data_samples, inputs.device)
+        z = self.architecture(inputs, mode='tensor').float()
+        onehot = F.one_hot(labels, self.num_classes).float()
+        if self.source == 'memory' and self.memory is not None:
+            prior = self.memory.read(self._sample_indices(data_samples), fallback=onehot)
+        elif self.source == 'snapshot' and self.snapshot is not None:
+            prior = F.softmax(self.snapshot(inputs, mode='tensor').float(), dim=1)
+        else:  # nothing learnt yet: p_{-1} is the label
+            prior = onehot
+        return DistillView(logits=dict(student=z), targets=dict(student=prior),
+                           extra=dict(alpha_t=float(self.alpha_t)))
+
+    def loss_role(self, key):
+        """``loss_pskd``: one soft-target cross-entropy (no separate label term)."""
+        return ('student', 'distillation') if key == 'loss_pskd' else None
+
+    @classmethod
+    def control_run(cls, model_cfg):
+        return dict(alpha_T=0.0, loss_weight=1.0)  # the target is the label: plain CE
