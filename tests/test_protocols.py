@@ -1,7 +1,8 @@
-"""The accuracy table's two protocols: every fashion-mnist-1k config is its fashion-mnist-5k
-sibling with the protocol's keys (configs/_base_/protocols/fashion-mnist-1k.py) and nothing
-else changed; the harness finds a row's config by protocol and refuses a row a protocol lacks;
-the report's paired interval and Δtest-vs-Δtrain line against hand values."""
+"""The accuracy table's two protocols: every Fashion-MNIST config is its protocol plus its
+method's part, the protocol's keys live in the protocol only, and a method's fashion-mnist-1k and
+-5k configs differ by their protocol line alone; the harness finds a row's config by protocol
+and refuses a row a protocol lacks; the report's paired interval and Δtest-vs-Δtrain line
+against hand values."""
 import glob
 import os.path as osp
 import subprocess
@@ -20,6 +21,13 @@ from benchmarks.accuracy.report import (delta_pairs, directions_text, mean_ci, r
 FIT = Config.fromfile(osp.join(CONFIGS, '_base_', 'protocols', 'fashion-mnist-1k.py'))
 LEAVES_1K = sorted(osp.relpath(p, CONFIGS) for p in glob.glob(
     osp.join(CONFIGS, '*', '*_fashion-mnist-1k.py')))
+LEAVES_5K = sorted(osp.relpath(p, CONFIGS) for p in glob.glob(
+    osp.join(CONFIGS, '*', '*_fashion-mnist-5k.py')))
+# what only a protocol may say (its keys and values): a leaf or a method part that writes one of
+# these restates the protocol
+PROTOCOL_WORDS = ('dataset=dict(indices=', 'max_epochs', 'milestones', 'val_interval',
+                  'checkpoint=dict(interval', 'num_images', 'n_train', 'epoch_',
+                  'fashion-mnist-1k/', 'fashion-mnist-5k/')
 TEACHER_1K = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-1k/'
 TAKD_1K = 'work_dirs/takd_chain_fashion-mnist-1k/'
 
@@ -34,10 +42,32 @@ def test_the_protocol_is_the_fitting_regimes():
     assert FIT.default_hooks.diagnostics.num_images == FIT.n_train  # the whole subset scored
 
 
+@pytest.mark.parametrize('rel', LEAVES_1K + LEAVES_5K)
+def test_each_config_is_its_protocol_plus_a_method_part(rel):
+    """``_base_`` is [the protocol, the method's part]; the leaf itself writes none of the
+    protocol's keys or values (a teacher checkpoint comes from the protocol by reference)."""
+    protocol = 'fashion-mnist-1k' if rel.endswith('-1k.py') else 'fashion-mnist-5k'
+    text = open(osp.join(CONFIGS, rel)).read()
+    bases = Config._get_base_files(osp.join(CONFIGS, rel))
+    assert len(bases) == 2 and bases[0] == f'../_base_/protocols/{protocol}.py', (rel, bases)
+    assert '/_base_/' in bases[1] and osp.isfile(osp.join(CONFIGS, osp.dirname(rel), bases[1]))
+    code = '\n'.join(line for line in text.splitlines() if not line.startswith('#'))
+    assert not [w for w in PROTOCOL_WORDS if w in code], rel
+
+
+def test_method_parts_say_nothing_of_a_protocol():
+    parts = glob.glob(osp.join(CONFIGS, '*', '_base_', '*_fashion-mnist.py'))
+    assert len(parts) >= 25
+    for path in parts:
+        code = '\n'.join(line for line in open(path).read().splitlines()
+                         if not line.startswith('#'))
+        assert 'protocols/' not in code and not [w for w in PROTOCOL_WORDS if w in code], path
+
+
 @pytest.mark.parametrize('rel', LEAVES_1K)
-def test_each_1k_config_restates_the_protocols_keys(rel):
+def test_a_1k_config_resolves_to_the_protocols_keys(rel):
     cfg = Config.fromfile(osp.join(CONFIGS, rel))
-    assert cfg.train_dataloader.dataset.indices == FIT.n_train, rel
+    assert cfg.train_dataloader.dataset.indices == FIT.n_train == cfg.n_train, rel
     assert cfg.train_cfg.max_epochs == FIT.train_cfg.max_epochs, rel
     assert cfg.train_cfg.val_interval == FIT.train_cfg.val_interval, rel
     assert cfg.default_hooks.checkpoint.interval == FIT.default_hooks.checkpoint.interval, rel
@@ -54,36 +84,16 @@ def test_each_1k_config_restates_the_protocols_keys(rel):
             TAKD_1K if 'takd-stage2' in rel else TEACHER_1K), rel
 
 
-def _method(cfg):
-    """The config without the protocol's keys and the checkpoint paths they imply."""
-    d = cfg.to_dict()
-    for key in ('train_dataloader', 'train_cfg', 'param_scheduler', 'default_hooks', 'work_dir',
-                'teacher_ckpt', 'teacher_config', 'stage1_checkpoint', 'teacher_epoch',
-                'stop_epoch', 'n_train', 'custom_hooks', 'filename'):
-        d.pop(key, None)
-    model = d.get('model', {})
-    for key in ('teacher_ckpt', 'teacher_config'):
-        model.pop(key, None)
-    tf = model.get('distiller', {}).get('connectors', {}).get('teacher_factor')
-    if tf:
-        tf.pop('stage1_checkpoint')
-    return d
-
-
-@pytest.mark.parametrize('rel', [r for r in LEAVES_1K if 'baseline' not in r
-                                 and 'teachers' not in r and osp.isfile(osp.join(
-                                     CONFIGS, r.replace('fashion-mnist-1k', 'fashion-mnist-5k')))])
-def test_a_1k_config_changes_the_protocol_not_the_method(rel):
-    five = Config.fromfile(osp.join(CONFIGS, rel.replace('fashion-mnist-1k', 'fashion-mnist-5k')))
-    one = Config.fromfile(osp.join(CONFIGS, rel))
-    assert _method(one) == _method(five)
-    hooks1 = [h.copy() for h in one.get('custom_hooks', [])]
-    hooks5 = [h.copy() for h in five.get('custom_hooks', [])]
-    for h1, h5 in zip(hooks1, hooks5):
-        if 'stop_epoch' in h5:  # ESKD (a): half the schedule in both protocols
-            assert (h1.pop('stop_epoch') / one.train_cfg.max_epochs
-                    == h5.pop('stop_epoch') / five.train_cfg.max_epochs)
-    assert hooks1 == hooks5
+@pytest.mark.parametrize('rel', [r for r in LEAVES_1K if osp.isfile(osp.join(
+    CONFIGS, r.replace('fashion-mnist-1k', 'fashion-mnist-5k')))])
+def test_the_1k_and_5k_configs_of_a_method_differ_by_the_protocol_only(rel):
+    one = open(osp.join(CONFIGS, rel)).read()
+    five = open(osp.join(CONFIGS, rel.replace('fashion-mnist-1k', 'fashion-mnist-5k'))).read()
+    assert one.replace('fashion-mnist-1k', 'fashion-mnist-5k') == five
+    changed = [(a, b) for a, b in zip(one.splitlines(), five.splitlines()) if a != b]
+    # the protocol line, and the comment that names the protocol
+    assert [a for a, _ in changed if not a.startswith('#')] == [
+        "    '../_base_/protocols/fashion-mnist-1k.py',"], changed
 
 
 def test_every_core_row_is_in_both_protocols():

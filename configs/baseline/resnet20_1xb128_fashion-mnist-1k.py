@@ -1,4 +1,6 @@
-# resnet20 alone under the fitting-regime protocol: the teacher of the distillation rows and
-# PS-KD's baseline.
-_base_ = ['../_base_/protocols/fashion-mnist-1k.py']
-model = dict(backbone=dict(arch='resnet20'))
+# resnet20 alone on Fashion-MNIST under the fashion-mnist-1k protocol: the protocol plus the
+# method (_base_/resnet20_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-1k.py',
+    './_base_/resnet20_fashion-mnist.py',
+]

@@ -1,5 +1,6 @@
-# resnet20 alone under the protocol (configs/_base_/protocols/fashion-mnist-5k.py): the teacher of
-# the distillation rows (configs/teachers/ trains the same config into work_dirs/teachers/) and
-# the baseline of PS-KD, which self-distils resnet20.
-_base_ = ['../_base_/protocols/fashion-mnist-5k.py']
-model = dict(backbone=dict(arch='resnet20'))
+# resnet20 alone on Fashion-MNIST under the fashion-mnist-5k protocol: the protocol plus the
+# method (_base_/resnet20_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/resnet20_fashion-mnist.py',
+]

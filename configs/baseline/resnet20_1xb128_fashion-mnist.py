@@ -6,6 +6,7 @@
 _base_ = [
     '../_base_/models/cifar_resnet20.py',
     '../_base_/datasets/fashion_mnist_bs128.py',
+    '../_base_/evaluators/accuracy.py',
     '../_base_/schedules/fashion_mnist_cpu.py',
     '../_base_/default_runtime.py',
 ]

@@ -1,4 +1,6 @@
-# The fitting-regime protocol's student alone (online rows' baseline): resnet8 on the first
-# 1,000 Fashion-MNIST training images, 200 epochs (configs/_base_/protocols/fashion-mnist-1k.py).
-_base_ = ['../_base_/protocols/fashion-mnist-1k.py']
-model = dict(backbone=dict(arch='resnet8'))
+# resnet8 alone on Fashion-MNIST under the fashion-mnist-1k protocol: the protocol plus the method
+# (_base_/resnet8_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-1k.py',
+    './_base_/resnet8_fashion-mnist.py',
+]

@@ -1,4 +1,6 @@
-# The protocol's student alone: resnet8 on the first 5,000 Fashion-MNIST training images,
-# 40 epochs, batch 128 on one process (configs/_base_/protocols/fashion-mnist-5k.py).
-_base_ = ['../_base_/protocols/fashion-mnist-5k.py']
-model = dict(backbone=dict(arch='resnet8'))
+# resnet8 alone on Fashion-MNIST under the fashion-mnist-5k protocol: the protocol plus the method
+# (_base_/resnet8_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/resnet8_fashion-mnist.py',
+]

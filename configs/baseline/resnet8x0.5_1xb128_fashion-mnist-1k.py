@@ -1,3 +1,6 @@
-# resnet8x0.5 alone under the fitting-regime protocol: the teacher-student rows' baseline.
-_base_ = ['../_base_/protocols/fashion-mnist-1k.py']
-model = dict(backbone=dict(arch='resnet8x0.5'), head=dict(in_channels=32))
+# resnet8x0.5 alone on Fashion-MNIST under the fashion-mnist-1k protocol: the protocol plus the
+# method (_base_/resnet8x0.5_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-1k.py',
+    './_base_/resnet8x0.5_fashion-mnist.py',
+]

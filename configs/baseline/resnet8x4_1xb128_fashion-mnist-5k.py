@@ -1,4 +1,6 @@
-# resnet8x4 (RepDistiller's wide resnet8, 1.2M parameters) alone under the protocol: a candidate
-# teacher for resnet8 when resnet20 is not 1.5 pt better than the student on 5,000 images.
-_base_ = ['../_base_/protocols/fashion-mnist-5k.py']
-model = dict(backbone=dict(arch='resnet8x4'), head=dict(in_channels=256))
+# resnet8x4 alone on Fashion-MNIST under the fashion-mnist-5k protocol: the protocol plus the
+# method (_base_/resnet8x4_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/resnet8x4_fashion-mnist.py',
+]

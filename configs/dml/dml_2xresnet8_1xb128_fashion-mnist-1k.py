@@ -1,9 +1,6 @@
-# DML under the fitting-regime protocol: the 5k config with the protocol's keys.
-_base_ = ['./dml_2xresnet8_1xb128_fashion-mnist-5k.py']
-
-# the fitting-regime protocol (configs/_base_/protocols/fashion-mnist-1k.py; a test checks
-# these keys against it)
-train_dataloader = dict(dataset=dict(indices=1000))
-train_cfg = dict(max_epochs=300, val_interval=15)
-param_scheduler = dict(milestones=[150, 225])
-default_hooks = dict(checkpoint=dict(interval=75))
+# DML, two resnet8 on Fashion-MNIST under the fashion-mnist-1k protocol: the protocol plus the
+# method (_base_/dml_2xresnet8_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-1k.py',
+    './_base_/dml_2xresnet8_fashion-mnist.py',
+]

@@ -1,15 +1,13 @@
-# ESKD (a): KD for the first half (epochs 1-150)
-# under the fitting-regime protocol: the 5k config with the protocol's keys.
-_base_ = ['./eskd-a_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py']
+# Early-stopped KD (a): Hinton KD up to the first lr drop, CE alone after on Fashion-MNIST under
+# the fashion-mnist-1k protocol: the protocol plus the method
+# (../kd/_base_/kd_resnet20_resnet8x0.5_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-1k.py',
+    '../kd/_base_/kd_resnet20_resnet8x0.5_fashion-mnist.py',
+]
 
-# the fitting-regime protocol (configs/_base_/protocols/fashion-mnist-1k.py; a test checks
-# these keys against it)
-train_dataloader = dict(dataset=dict(indices=1000))
-train_cfg = dict(max_epochs=300, val_interval=15)
-param_scheduler = dict(milestones=[150, 225])
-default_hooks = dict(checkpoint=dict(interval=75))
-teacher_ckpt = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-1k/epoch_300.pth'
-teacher_config = 'configs/teachers/resnet20_1xb128_fashion-mnist-1k.py'
-model = dict(teacher_ckpt=teacher_ckpt, teacher_config=teacher_config)
-stop_epoch = 150
-custom_hooks = [dict(type='EarlyStopKDHook', stop_epoch=stop_epoch)]
+# the teacher this protocol trains (configs/teachers/)
+model = dict(teacher_ckpt={{_base_.teacher_ckpt}},
+             teacher_config={{_base_.teacher_config}})
+# KD stops at this protocol's first lr drop
+custom_hooks = [dict(type='EarlyStopKDHook', stop_epoch={{_base_.first_lr_drop}})]

@@ -1,7 +1,11 @@
-# Early-stopped teacher (b) (Cho & Hariharan, ICCV 2019): Hinton KD from an early checkpoint of
-# the teacher run (configs/teachers/ keeps every 10th epoch) instead of the converged teacher:
-# epoch 20, the end of the teacher's first lr phase.
-_base_ = ['../kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py']
+# Early-stopped teacher (b): Hinton KD from the teacher of the first lr drop on Fashion-MNIST
+# under the fashion-mnist-5k protocol: the protocol plus the method
+# (../kd/_base_/kd_resnet20_resnet8x0.5_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    '../kd/_base_/kd_resnet20_resnet8x0.5_fashion-mnist.py',
+]
 
-teacher_epoch = 20
-model = dict(teacher_ckpt=f'work_dirs/teachers/resnet20_1xb128_fashion-mnist-5k/epoch_{teacher_epoch}.pth')
+# the teacher's checkpoint at this protocol's first lr drop (configs/teachers/ keeps them all)
+model = dict(teacher_ckpt={{_base_.teacher_early_ckpt}},
+             teacher_config={{_base_.teacher_config}})

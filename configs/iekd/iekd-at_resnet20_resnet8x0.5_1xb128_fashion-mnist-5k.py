@@ -1,25 +1,12 @@
-# IE + attention transfer (IE-AT): the IE losses plus mmrazor's ATLoss between the spatial
-# attention maps of every stage (layer1..3), beta = 1000 per map pair as the AT code, RepDistiller
-# and mdistiller (configs/at/).
-_base_ = ['./iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py']
+# IE + attention transfer on Fashion-MNIST under the fashion-mnist-5k protocol: the protocol plus
+# the method (_base_/iekd-at_resnet20_resnet8x0.5_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/iekd-at_resnet20_resnet8x0.5_fashion-mnist.py',
+]
 
-at_weight = 1000.0
-model = dict(
-    distiller=dict(
-        student_recorders=dict(
-            s1=dict(type='ModuleOutputs', source='backbone.layer1'),
-            s2=dict(type='ModuleOutputs', source='backbone.layer2')),
-        teacher_recorders=dict(
-            s1=dict(type='ModuleOutputs', source='backbone.layer1'),
-            s2=dict(type='ModuleOutputs', source='backbone.layer2')),
-        distill_losses=dict(
-            loss_at1=dict(type='ATLoss', loss_weight=at_weight),
-            loss_at2=dict(type='ATLoss', loss_weight=at_weight),
-            loss_at3=dict(type='ATLoss', loss_weight=at_weight)),
-        loss_forward_mappings=dict(
-            loss_at1=dict(s_feature=dict(from_student=True, recorder='s1'),
-                          t_feature=dict(from_student=False, recorder='s1')),
-            loss_at2=dict(s_feature=dict(from_student=True, recorder='s2'),
-                          t_feature=dict(from_student=False, recorder='s2')),
-            loss_at3=dict(s_feature=dict(from_student=True, recorder='feat'),
-                          t_feature=dict(from_student=False, recorder='feat')))))
+# the teacher and the IE-KD stage-1 checkpoint this protocol trains
+model = dict(teacher_ckpt={{_base_.teacher_ckpt}},
+             teacher_config={{_base_.teacher_config}},
+             distiller=dict(connectors=dict(teacher_factor=dict(
+                 stage1_checkpoint={{_base_.iekd_stage1_ckpt}}))))

@@ -1,8 +1,13 @@
-# IE-KD ablation: random channel split (fixed permutation) and the |cos| exploration loss.
-_base_ = ['./iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py']
+# IE-KD ablation (random split, |cos| exploration) on Fashion-MNIST under the fashion-mnist-5k
+# protocol: the protocol plus the method
+# (_base_/iekd-cos-random_resnet20_resnet8x0.5_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/iekd-cos-random_resnet20_resnet8x0.5_fashion-mnist.py',
+]
 
-model = dict(
-    distiller=dict(
-        connectors=dict(inheritance=dict(split='random', seed=0),
-                        exploration=dict(split='random', seed=0)),
-        distill_losses=dict(loss_exploration=dict(mode='cos'))))
+# the teacher and the IE-KD stage-1 checkpoint this protocol trains
+model = dict(teacher_ckpt={{_base_.teacher_ckpt}},
+             teacher_config={{_base_.teacher_config}},
+             distiller=dict(connectors=dict(teacher_factor=dict(
+                 stage1_checkpoint={{_base_.iekd_stage1_ckpt}}))))

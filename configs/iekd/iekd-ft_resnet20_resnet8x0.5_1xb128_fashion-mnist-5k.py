@@ -1,19 +1,12 @@
-# IE + factor transfer (IE-FT): the IE losses plus Factor Transfer's own term -- the whole student
-# map through a translator (mmrazor's Translator) pulled to the same stage-1 teacher factor by
-# mmrazor's FTLoss. (Our reading of "IE applied to FT": FT's translator on all channels, IE's
-# inheritance/exploration encoders on the split; the paper gives no further detail.)
-_base_ = ['./iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py']
+# IE + factor transfer on Fashion-MNIST under the fashion-mnist-5k protocol: the protocol plus the
+# method (_base_/iekd-ft_resnet20_resnet8x0.5_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/iekd-ft_resnet20_resnet8x0.5_fashion-mnist.py',
+]
 
-# the official FT weight (config/ft/cifar100/resnet56-20.yaml: loss_weight 500)
-ft_weight = 500.0
-
-model = dict(
-    distiller=dict(
-        connectors=dict(translator=dict(type='Translator', in_channel={{_base_.student_channels}},
-                                             out_channel={{_base_.factor_channels}})),
-        distill_losses=dict(loss_ft=dict(type='FTLoss', loss_weight=ft_weight)),
-        loss_forward_mappings=dict(
-            loss_ft=dict(
-                s_feature=dict(from_student=True, recorder='feat', connector='translator'),
-                t_feature=dict(from_student=False, recorder='feat',
-                               connector='teacher_factor')))))
+# the teacher and the IE-KD stage-1 checkpoint this protocol trains
+model = dict(teacher_ckpt={{_base_.teacher_ckpt}},
+             teacher_config={{_base_.teacher_config}},
+             distiller=dict(connectors=dict(teacher_factor=dict(
+                 stage1_checkpoint={{_base_.iekd_stage1_ckpt}}))))

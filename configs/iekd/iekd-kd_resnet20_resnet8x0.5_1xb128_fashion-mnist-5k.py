@@ -1,18 +1,12 @@
-# IE-KD + Hinton KD ("IE-KD" in the paper's Table of IE applied to existing methods): the IE
-# losses plus the official code's KD loss (loss/distillation.py, config/kd/*.yaml):
-# (1 - alpha) CE + alpha T^2 KL(softmax(z_T/T) || softmax(z_S/T)), alpha = 0.9, T = 4
-# (mmrazor's KLDivergence on the logits; the CE weight is the student head's loss_weight).
-_base_ = ['./iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py']
+# IE-KD + Hinton KD on Fashion-MNIST under the fashion-mnist-5k protocol: the protocol plus the
+# method (_base_/iekd-kd_resnet20_resnet8x0.5_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/iekd-kd_resnet20_resnet8x0.5_fashion-mnist.py',
+]
 
-temperature = 4.0
-alpha = 0.9
-model = dict(
-    architecture=dict(head=dict(loss=dict(loss_weight=1 - alpha))),
-    distiller=dict(
-        student_recorders=dict(logits=dict(type='ModuleOutputs', source='head.fc')),
-        teacher_recorders=dict(logits=dict(type='ModuleOutputs', source='head.fc')),
-        distill_losses=dict(loss_kl=dict(type='KLDivergence', tau=temperature,
-                                         loss_weight=alpha)),
-        loss_forward_mappings=dict(
-            loss_kl=dict(preds_S=dict(from_student=True, recorder='logits'),
-                         preds_T=dict(from_student=False, recorder='logits')))))
+# the teacher and the IE-KD stage-1 checkpoint this protocol trains
+model = dict(teacher_ckpt={{_base_.teacher_ckpt}},
+             teacher_config={{_base_.teacher_config}},
+             distiller=dict(connectors=dict(teacher_factor=dict(
+                 stage1_checkpoint={{_base_.iekd_stage1_ckpt}}))))

@@ -1,28 +1,12 @@
-# IE-KD stage 1 ("compact knowledge extraction") on Fashion-MNIST (the protocol): an auto-encoder
-# learns to reconstruct the frozen resnet20 teacher's layer3 map (64 x 7 x 7) through a 16-channel
-# factor (the official convention: half the *student's* width, resnet8x0.5's layer3 has 32), with an
-# L1 loss, for the protocol's 40 epochs. Only the auto-encoder trains. Stage 2
-# (iekd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py) reads the encoder from its last checkpoint.
-_base_ = ['../_base_/distill/fashion-mnist-5k_resnet20_resnet8x0.5.py']
+# IE-KD stage 1 (the teacher factor's auto-encoder; constant lr, as the official stage 1) on
+# Fashion-MNIST under the fashion-mnist-5k protocol: the protocol plus the method
+# (_base_/iekd-stage1_resnet20_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/iekd-stage1_resnet20_fashion-mnist.py',
+]
 
-teacher_feature = 'backbone.layer3'
-teacher_channels = 64
-factor_channels = 16
-model = dict(
-    _delete_=True,
-    type='mmrazor.IEFactorExtraction',
-    teacher={{_base_.teacher_model}},
-    teacher_ckpt={{_base_.teacher_ckpt}},
-    teacher_config={{_base_.teacher_config}},
-    feature=teacher_feature,
-    auto_encoder=dict(type='IEAutoEncoder', in_channels=teacher_channels,
-                      factor_channels=factor_channels),
-    reconstruction='l1')
-# the official stage-1 optimiser (processors/FT.py + base.py of the official code): SGD lr 0.1,
-# constant, momentum 0.9, Nesterov, wd 5e-4; only the auto-encoder is trained
-optim_wrapper = dict(
-    _delete_=True,
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4))
+# the teacher this protocol trains (configs/teachers/)
+model = dict(teacher_ckpt={{_base_.teacher_ckpt}},
+             teacher_config={{_base_.teacher_config}})
 param_scheduler = []
-work_dir = 'work_dirs/iekd-stage1_resnet20_1xb128_fashion-mnist-5k'
-default_hooks = dict(checkpoint=dict(save_best=None))

@@ -1,21 +1,11 @@
-# KDCL-General: ensemble weights w = C^-1 1 / 1^T C^-1 1 from the students' error covariance on a
-# held-out split (training images 5,000-5,999, outside the protocol's first 5,000 that the
-# students train on), refit every epoch by KDCLGeneralHook.
-_base_ = ['./kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-5k.py']
-
-model = dict(ensemble=dict(_delete_=True, type='General', ridge=1e-4))
-custom_hooks = [
-    dict(
-        type='KDCLGeneralHook',
-        interval=1,
-        heldout_dataloader=dict(
-            batch_size=500,
-            num_workers=0,
-            collate_fn=dict(type='default_collate'),
-            sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=dict(
-                type='LocalFashionMNIST',
-                split='train',
-                indices=list(range(5000, 6000)),
-                pipeline=[dict(type='PackInputs')]))),
+# KDCL-General, two resnet8 on Fashion-MNIST under the fashion-mnist-5k protocol: the protocol
+# plus the method (_base_/kdcl-general_2xresnet8_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/kdcl-general_2xresnet8_fashion-mnist.py',
 ]
+
+# each student's own view, over the protocol's loaders
+train_dataloader = {{_base_.multi_view_train_dataloader}}
+val_dataloader = {{_base_.multi_view_val_dataloader}}
+test_dataloader = val_dataloader

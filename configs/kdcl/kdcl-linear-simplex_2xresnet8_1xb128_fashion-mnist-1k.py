@@ -1,5 +1,12 @@
-# KDCL design diagnostic (the paper leaves it open): Linear's weights on the simplex
-# (a = softmax(w): non-negative, summing to 1) instead of unconstrained. Fitting-regime protocol.
-_base_ = ['./kdcl-linear_2xresnet8_1xb128_fashion-mnist-1k.py']
+# KDCL-Linear, weights on the simplex (a design diagnostic) on Fashion-MNIST under the
+# fashion-mnist-1k protocol: the protocol plus the method
+# (_base_/kdcl-linear-simplex_2xresnet8_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-1k.py',
+    './_base_/kdcl-linear-simplex_2xresnet8_fashion-mnist.py',
+]
 
-model = dict(ensemble=dict(constraint='simplex'))
+# each student's own view, over the protocol's loaders
+train_dataloader = {{_base_.multi_view_train_dataloader}}
+val_dataloader = {{_base_.multi_view_val_dataloader}}
+test_dataloader = val_dataloader

@@ -1,4 +1,11 @@
-# KDCL-Linear: the target is sum_i a_i z_i with learned a (trained by the ensemble's CE).
-_base_ = ['./kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-5k.py']
+# KDCL-Linear, two resnet8 on Fashion-MNIST under the fashion-mnist-5k protocol: the protocol plus
+# the method (_base_/kdcl-linear_2xresnet8_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/kdcl-linear_2xresnet8_fashion-mnist.py',
+]
 
-model = dict(ensemble=dict(type='Linear'))
+# each student's own view, over the protocol's loaders
+train_dataloader = {{_base_.multi_view_train_dataloader}}
+val_dataloader = {{_base_.multi_view_val_dataloader}}
+test_dataloader = val_dataloader

@@ -1,6 +1,12 @@
-# KDCL design diagnostic (the paper leaves it open): the MinLogit target built from both
-# students' logits on one shared view (view 0) instead of each student's own view; each student
-# still learns on its own view. Fitting-regime protocol.
-_base_ = ['./kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-1k.py']
+# KDCL-MinLogit, target from one shared view (a design diagnostic) on Fashion-MNIST under the
+# fashion-mnist-1k protocol: the protocol plus the method
+# (_base_/kdcl-minlogit-sharedview_2xresnet8_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-1k.py',
+    './_base_/kdcl-minlogit-sharedview_2xresnet8_fashion-mnist.py',
+]
 
-model = dict(target_views='shared')
+# each student's own view, over the protocol's loaders
+train_dataloader = {{_base_.multi_view_train_dataloader}}
+val_dataloader = {{_base_.multi_view_val_dataloader}}
+test_dataloader = val_dataloader

@@ -1,5 +1,11 @@
-# KDCL design diagnostic (the paper's T is not known here; ours is 2): KDCL-MinLogit with T = 4.
-# Fitting-regime protocol.
-_base_ = ['./kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-1k.py']
+# KDCL-MinLogit with T = 4 (a design diagnostic) on Fashion-MNIST under the fashion-mnist-1k
+# protocol: the protocol plus the method (_base_/kdcl-minlogit-t4_2xresnet8_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-1k.py',
+    './_base_/kdcl-minlogit-t4_2xresnet8_fashion-mnist.py',
+]
 
-model = dict(temperature=4.0)
+# each student's own view, over the protocol's loaders
+train_dataloader = {{_base_.multi_view_train_dataloader}}
+val_dataloader = {{_base_.multi_view_val_dataloader}}
+test_dataloader = val_dataloader

@@ -1,31 +1,11 @@
-# KDCL-MinLogit with two resnet8 students on Fashion-MNIST (the protocol): each student sees its
-# own random crop/flip of every image (MultiView), both learn from the MinLogit ensemble.
-_base_ = ['../baseline/resnet8_1xb128_fashion-mnist-5k.py']
+# KDCL-MinLogit, two resnet8 on Fashion-MNIST under the fashion-mnist-5k protocol: the protocol
+# plus the method (_base_/kdcl-minlogit_2xresnet8_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/kdcl-minlogit_2xresnet8_fashion-mnist.py',
+]
 
-num_students = 2
-student = {{_base_.model}}
-model = dict(
-    _delete_=True,
-    type='mmrazor.KDCL',
-    students=[student] * num_students,
-    ensemble=dict(type='MinLogit'),
-    temperature=2.0,
-    kd_weight=1.0,
-    # one normalisation for every view (mmpretrain's SelfSupDataPreprocessor; the data samples
-    # stay on the host)
-    data_preprocessor=dict(type='mmpretrain.MultiViewDataPreprocessor', mean=[72.94],
-                           std=[90.02], to_rgb=False))
-
-train_dataloader = dict(
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(pipeline=[
-        dict(type='MultiView', num_views=num_students, transforms=[[
-            dict(type='RandomCrop', crop_size=28, padding=2),
-            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-        ]]),
-        dict(type='PackInputs'),
-    ]))
-val_dataloader = dict(collate_fn=dict(type='default_collate'))
+# each student's own view, over the protocol's loaders
+train_dataloader = {{_base_.multi_view_train_dataloader}}
+val_dataloader = {{_base_.multi_view_val_dataloader}}
 test_dataloader = val_dataloader
-val_evaluator = [dict(type='Accuracy', topk=(1, )), dict(type='KDCLAccuracy')]
-test_evaluator = val_evaluator

@@ -1,13 +1,11 @@
-# KDCL-MinLogit with two different students on Fashion-MNIST (the protocol): resnet8 and resnet20.
-_base_ = ['./kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-5k.py']
+# KDCL-MinLogit, resnet8 and resnet20 on Fashion-MNIST under the fashion-mnist-5k protocol: the
+# protocol plus the method (_base_/kdcl-minlogit_resnet8_resnet20_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/kdcl-minlogit_resnet8_resnet20_fashion-mnist.py',
+]
 
-model = dict(students=[
-    dict(type='ImageClassifier',
-         backbone=dict(type='CIFARResNet', arch='resnet8', in_channels=1),
-         neck=dict(type='GlobalAveragePooling'),
-         head=dict(type='LinearClsHead', num_classes=10, in_channels=64)),
-    dict(type='ImageClassifier',
-         backbone=dict(type='CIFARResNet', arch='resnet20', in_channels=1),
-         neck=dict(type='GlobalAveragePooling'),
-         head=dict(type='LinearClsHead', num_classes=10, in_channels=64)),
-])
+# each student's own view, over the protocol's loaders
+train_dataloader = {{_base_.multi_view_train_dataloader}}
+val_dataloader = {{_base_.multi_view_val_dataloader}}
+test_dataloader = val_dataloader

@@ -1,6 +1,11 @@
-# KDCL-Naive: the target is, for each image, the logits of the student with the lowest CE on it
-# (per='sample', our reading of the paper's "the member with the lowest cross-entropy");
-# per='batch' takes one member, the lowest mean CE, for the whole batch.
-_base_ = ['./kdcl-minlogit_2xresnet8_1xb128_fashion-mnist-5k.py']
+# KDCL-Naive, two resnet8 on Fashion-MNIST under the fashion-mnist-5k protocol: the protocol plus
+# the method (_base_/kdcl-naive_2xresnet8_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/kdcl-naive_2xresnet8_fashion-mnist.py',
+]
 
-model = dict(ensemble=dict(_delete_=True, type='Naive', per='sample'))
+# each student's own view, over the protocol's loaders
+train_dataloader = {{_base_.multi_view_train_dataloader}}
+val_dataloader = {{_base_.multi_view_val_dataloader}}
+test_dataloader = val_dataloader

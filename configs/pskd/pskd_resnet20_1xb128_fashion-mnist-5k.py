@@ -1,19 +1,6 @@
-# PS-KD (memory) on Fashion-MNIST under the protocol: resnet20 self-distils (the paper's regime:
-# an over-parameterised model trained long with step decay), compared with resnet20 alone
-# (configs/baseline/resnet20_1xb128_fashion-mnist-5k.py). alpha_T = 0.8 as the official code; the
-# memory sizes itself from the training set (5,000 rows here).
+# PS-KD (memory), resnet20 on Fashion-MNIST under the fashion-mnist-5k protocol: the protocol plus
+# the method (_base_/pskd_resnet20_fashion-mnist.py).
 _base_ = [
-    '../baseline/resnet20_1xb128_fashion-mnist-5k.py',
-    '../_base_/evaluators/calibration.py',
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/pskd_resnet20_fashion-mnist.py',
 ]
-
-model = dict(
-    _delete_=True,
-    type='mmrazor.PSKD',
-    architecture={{_base_.model}},
-    alpha_T=0.8,
-    source='memory',
-    memory=dict(dtype='float32'))
-custom_hooks = [dict(type='PSKDHook')]
-val_evaluator = {{_base_.calibration_metrics}}
-test_evaluator = val_evaluator

@@ -1,6 +1,11 @@
-# Teacher-assistant KD (Mirzadeh et al., AAAI 2020), stage 1 of the chain resnet20 -> resnet14 ->
-# resnet8x0.5 on Fashion-MNIST (the protocol): Hinton KD from the teacher into the assistant resnet14.
-# Run the whole chain with tools/takd_chain.py (it hands each stage's student to the next).
-_base_ = ['../kd/kd_resnet20_resnet8x0.5_1xb128_fashion-mnist-5k.py']
+# TAKD stage 1 (teacher -> assistant; run the chain with tools/takd_chain.py) on Fashion-MNIST
+# under the fashion-mnist-5k protocol: the protocol plus the method
+# (_base_/takd-stage1_resnet20_resnet14_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-5k.py',
+    './_base_/takd-stage1_resnet20_resnet14_fashion-mnist.py',
+]
 
-model = dict(architecture=dict(backbone=dict(arch='resnet14'), head=dict(in_channels=64)))
+# the teacher this protocol trains (configs/teachers/)
+model = dict(teacher_ckpt={{_base_.teacher_ckpt}},
+             teacher_config={{_base_.teacher_config}})

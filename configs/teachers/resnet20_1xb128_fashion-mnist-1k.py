@@ -1,7 +1,11 @@
-# Teacher of the fitting-regime (fashion-mnist-1k) distillation configs: resnet20 under that
-# protocol, trained into work_dirs/teachers/ where they look for it. Every checkpoint (each 75
-# epochs) is kept: ESKD (b)'s early-stopped teacher is the epoch-150 one.
-_base_ = ['../baseline/resnet20_1xb128_fashion-mnist-1k.py']
+# The teacher of the Fashion-MNIST distillation configs: resnet20 alone, trained into #
+# work_dirs/teachers/ (`make teachers`), every checkpoint kept (ESKD (b) takes the one of the #
+# first lr drop) on Fashion-MNIST under the fashion-mnist-1k protocol: the protocol plus the
+# method (../baseline/_base_/resnet20_fashion-mnist.py).
+_base_ = [
+    '../_base_/protocols/fashion-mnist-1k.py',
+    '../baseline/_base_/resnet20_fashion-mnist.py',
+]
 
-work_dir = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-1k'
+work_dir = {{_base_.teacher_work_dir}}
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=-1, save_best=None))

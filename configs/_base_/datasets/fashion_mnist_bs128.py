@@ -33,6 +33,4 @@ val_dataloader = dict(
         type=dataset_type, data_root=data_root, split='test', pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
-val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator

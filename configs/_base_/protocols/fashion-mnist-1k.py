@@ -9,9 +9,8 @@
 # Validation every 15 epochs (the test set is ten times the training subset); the diagnostics
 # hook scores the whole training subset at each one.
 #
-# The method configs of this protocol (`*_fashion-mnist-1k.py`) inherit their 5k sibling and
-# restate these keys (mmengine refuses the same key from two bases); tests/test_protocols.py
-# checks that every one resolves to the values here and changes nothing else.
+# A method config of this protocol (`*_fashion-mnist-1k.py`) is this file plus the method's part,
+# as in fashion-mnist-5k.py; the protocol's keys live here only.
 _base_ = ['./fashion-mnist-5k.py']
 n_train = 1000
 train_dataloader = dict(dataset=dict(indices=n_train))
@@ -19,3 +18,16 @@ train_cfg = dict(max_epochs=300, val_interval=15)
 param_scheduler = dict(milestones=[150, 225])
 default_hooks = dict(checkpoint=dict(interval=75),
                      diagnostics=dict(num_images=n_train))
+
+protocol = 'fashion-mnist-1k'
+first_lr_drop = 150
+teacher_config = 'configs/teachers/resnet20_1xb128_fashion-mnist-1k.py'
+teacher_work_dir = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-1k'
+teacher_ckpt = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-1k/epoch_300.pth'
+teacher_early_ckpt = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-1k/epoch_150.pth'
+iekd_stage1_ckpt = 'work_dirs/iekd-stage1_resnet20_1xb128_fashion-mnist-1k/epoch_300.pth'
+takd_assistant_ckpt = 'work_dirs/takd_chain_fashion-mnist-1k/stage1_student.pth'
+takd_assistant_how = ('it is the exported student of stage 1: run the chain, `python '
+                      'tools/takd_chain.py configs/takd/takd-stage1_resnet20_resnet14_1xb128_'
+                      'fashion-mnist-1k.py configs/takd/takd-stage2_resnet14_resnet8x0.5_1xb128_'
+                      'fashion-mnist-1k.py --work-dir work_dirs/takd_chain_fashion-mnist-1k`')

@@ -4,16 +4,20 @@
 # cores a worker process competes with the two compute threads and halves the throughput; the
 # random crop and flip done on the whole batch by the data preprocessor, which draws the random
 # numbers the per-image pipeline would, so a seed gives the same inputs -- tests/test_fast_path.py,
-# benchmarks/speed/bench_speed.py). Every
-# Fashion-MNIST config of a method family inherits it, so a user who runs one gets its row.
+# benchmarks/speed/bench_speed.py).
+#
+# A Fashion-MNIST config of a method family is this protocol plus the method's part
+# (`configs/<family>/_base_/*_fashion-mnist.py`: the model, its evaluators and hooks, nothing of
+# the protocol): `_base_ = ['../_base_/protocols/fashion-mnist-5k.py', './_base_/<part>.py']`,
+# so a user who runs one gets its row, and its fashion-mnist-1k sibling differs by that line
+# only (tests/test_protocols.py). The protocol holds no model and no evaluator; below it also
+# names what its prerequisite runs write, which the leaves of teacher-student methods read.
 _base_ = [
-    '../models/cifar_resnet20.py',
     '../datasets/fashion_mnist_bs128.py',
     '../schedules/fashion_mnist_40e_step.py',
     '../default_runtime.py',
 ]
 n_train = 5000
-model = dict(backbone=dict(in_channels=1), head=dict(num_classes=10))
 # the base's RandomCrop(padding=2) -> RandomFlip, moved from the per-image pipeline to the batch
 data_preprocessor = dict(
     type='BatchCropFlipDataPreprocessor',
@@ -30,3 +34,17 @@ default_hooks = dict(
     # fit, target and loss balance at every validation (tools/analysis/distill_report.py)
     diagnostics=dict(type='DistillDiagnosticsHook', num_images=1000, grad_interval=50))
 randomness = dict(seed=0)
+
+# -- what this protocol's prerequisite runs write (read by the method configs' leaves) --------
+protocol = 'fashion-mnist-5k'
+first_lr_drop = 20  # the first milestone: ESKD (a) stops KD here, ESKD (b) takes this teacher
+teacher_config = 'configs/teachers/resnet20_1xb128_fashion-mnist-5k.py'
+teacher_work_dir = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-5k'
+teacher_ckpt = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-5k/epoch_40.pth'
+teacher_early_ckpt = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-5k/epoch_20.pth'
+iekd_stage1_ckpt = 'work_dirs/iekd-stage1_resnet20_1xb128_fashion-mnist-5k/epoch_40.pth'
+takd_assistant_ckpt = 'work_dirs/takd_chain_fashion-mnist-5k/stage1_student.pth'
+takd_assistant_how = ('it is the exported student of stage 1: run the chain, `python '
+                      'tools/takd_chain.py configs/takd/takd-stage1_resnet20_resnet14_1xb128_'
+                      'fashion-mnist-5k.py configs/takd/takd-stage2_resnet14_resnet8x0.5_1xb128_'
+                      'fashion-mnist-5k.py --work-dir work_dirs/takd_chain_fashion-mnist-5k`')
