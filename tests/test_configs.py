@@ -47,3 +47,16 @@ def test_config_loads_and_builds(rel, tmp_path):
         init_default_scope(scope)
         model = MODELS.build(cfg.model)
     assert sum(p.numel() for p in model.parameters()) > 0
+
+
+CLASSIFICATION = [r for r in ALL if '_base_' not in r.split(osp.sep)
+                  and not r.startswith('detection' + osp.sep)]
+
+
+@pytest.mark.parametrize('rel', CLASSIFICATION)
+def test_every_classification_config_reports_calibration(rel):
+    """Top-1 alone hides what distillation does to calibration (KD costs ~1 pt of ECE on the
+    fitting-regime protocol): every method's config validates ECE and NLL beside it."""
+    evaluators = Config.fromfile(osp.join(CONFIGS, rel)).val_evaluator
+    types = [e['type'] for e in (evaluators if isinstance(evaluators, list) else [evaluators])]
+    assert types[0] == 'Accuracy' and {'ECE', 'NLL'} <= set(types), (rel, types)

@@ -87,6 +87,7 @@ def test_every_family_logs_finite_diagnostics(family, tmp_path):
     lines = [json.loads(x) for x in open(next((tmp_path / 'run').glob('*/vis_data/scalars.json')))]
     val = [x for x in lines if any(k.startswith('diag/') and 'share' not in k for k in x)]
     assert val and set(f'diag/{k}' for k in FAMILIES[family]) <= set(val[-1])
+    assert {'ECE', 'NLL'} <= set(val[-1])  # every method config validates its calibration
 
 
 @needs_data
@@ -98,11 +99,15 @@ def test_a_fixed_teachers_target_top1_is_its_accuracy_by_hand(tmp_path):
     hook = DistillDiagnosticsHook(num_images=24, batch_size=10)
     runner = Runner.from_cfg(cfg)
     hook.before_train(runner)
+    model.train()
     diag = diagnose(model, hook.loader)
+    assert model.training  # diagnose scores in eval mode and gives back the mode it found
+    model.eval()
+    assert diagnose(model, hook.loader) == diag and not model.training
     # by hand, batch by batch through the same preprocessing
     model.eval()
     correct = fit = agree = n = 0
-    kl = 0.0
+    kl = kd_sum = 0.0
     with torch.no_grad():
         for batch in hook.loader:
             data = model.data_preprocessor(batch, False)
@@ -115,12 +120,16 @@ def test_a_fixed_teachers_target_top1_is_its_accuracy_by_hand(tmp_path):
             pt = F.softmax(zt, 1)
             kl += float((pt * (pt.log() - F.log_softmax(zs, 1))).sum())
             n += len(y)
+            # the KD term of the batch (its mean over the batch), weighed by its images
+            kd_sum += float(model.loss(data['inputs'], data['data_samples'])[
+                'distill.loss_kl']) * len(y)
     assert n == 24
     assert diag['student/target_top1'] == pytest.approx(100.0 * correct / n, abs=1e-9)
     assert diag['student/fit_top1'] == pytest.approx(100.0 * fit / n, abs=1e-9)
     assert diag['student/agreement'] == pytest.approx(100.0 * agree / n, abs=1e-9)
     assert diag['student/kl'] == pytest.approx(kl / n, rel=1e-4)
-    assert model.training is False or model.training  # diagnose restores the mode it found
+    # batches of 10, 10 and 4 images: a per-image mean, not the mean of the three batches
+    assert diag['distill.loss_kl'] == pytest.approx(kd_sum / n, rel=1e-5)
 
 
 def test_gradient_ratio_of_hand_weighted_terms():
@@ -323,3 +332,42 @@ def test_overhead_benchmark_arithmetic_by_hand():
     assert per_epoch == pytest.approx(4 / 30 + 2 / 15)   # per-iteration parts + 2 s / 15
     assert one_off == pytest.approx(2.0 + 3.0 - 2.0)     # set-up + the first one's excess
     assert run == pytest.approx((300 * (89 / 30 + 0.26666667) + 3) / (300 * 89 / 30))
+
+
+# -- the hook's promise: a run with it trains as one without it -----------------------------------
+class _Losses(Hook):
+    priority = 'LOWEST'
+
+    def __init__(self):
+        self.seen = []
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self.seen.append({k: float(torch.as_tensor(v).detach().float().sum())
+                          for k, v in outputs.items()})
+
+
+def _losses(rel, work, diagnostics):
+    torch.manual_seed(0)  # the same stand-in teacher for both runs
+    cfg = tiny(rel, work, n_train=64)
+    cfg.train_cfg.max_epochs = 2  # a validation (and its scoring) between the two epochs
+    cfg.randomness = dict(seed=0)
+    if diagnostics:
+        cfg.default_hooks.diagnostics.grad_interval = 1  # a gradient ratio at every step
+    else:
+        cfg.default_hooks.pop('diagnostics')
+    runner = Runner.from_cfg(cfg)
+    hook = _Losses()
+    runner.register_hook(hook)
+    runner.train()
+    return hook.seen
+
+
+@needs_data
+@pytest.mark.parametrize('family', ['kd', 'pskd-memory', 'kdcl-linear', 'dml-alternate'])
+def test_training_with_the_hook_equals_training_without_it(family, tmp_path):
+    """Every loss term of every step, the second epoch after a scoring pass included."""
+    rel = FAMILY_CONFIGS[family]
+    with_hook = _losses(rel, tmp_path / 'with', True)
+    without = _losses(rel, tmp_path / 'without', False)
+    assert len(with_hook) == len(without) == 8
+    assert with_hook == without

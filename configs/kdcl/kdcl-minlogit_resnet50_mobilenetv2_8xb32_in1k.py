@@ -44,7 +44,8 @@ train_dataloader = dict(
     ]))
 val_dataloader = dict(collate_fn=dict(type='default_collate'))
 test_dataloader = val_dataloader
-val_evaluator = [dict(type='Accuracy', topk=(1, 5)), dict(type='KDCLAccuracy')]
+val_evaluator = [dict(type='Accuracy', topk=(1, 5)), dict(type='ECE', n_bins=10), dict(type='NLL'),
+                 dict(type='KDCLAccuracy')]
 test_evaluator = val_evaluator
 optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'students.1': dict(lr_mult=0.45, decay_mult=0.4)}))

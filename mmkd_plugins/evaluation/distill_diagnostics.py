@@ -76,7 +76,7 @@ def diagnose(model, loader, teacher_cache=None):
     restored. ``teacher_cache``: a dict kept between calls (see :func:`distill_view`)."""
     was_training = model.training
     model.eval()
-    per_image, per_batch = _Mean(), _Mean()
+    per_image, extras = _Mean(), _Mean()
     try:
         with torch.no_grad():
             for i, batch in enumerate(loader):
@@ -87,9 +87,11 @@ def diagnose(model, loader, teacher_cache=None):
                 if students:
                     labels = labels.to(next(iter(students.values())).device)
                 per_image.add(_per_image_sums(students, targets, labels), len(labels))
-                per_batch.add(extra, 1)
+                # a batch's values (its mean loss terms, learned values) weigh as its images do:
+                # per-image means, whatever the last batch's size
+                extras.add({k: v * len(labels) for k, v in extra.items()}, len(labels))
     finally:
         model.train(was_training)
     out = per_image.result()
-    out.update(per_batch.result())
+    out.update(extras.result())
     return out

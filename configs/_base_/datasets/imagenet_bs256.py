@@ -3,5 +3,6 @@
 # CenterCrop(224) pipelines.
 _base_ = 'mmpretrain::_base_/datasets/imagenet_bs32.py'
 
-val_evaluator = dict(type='Accuracy', topk=(1, 5))
+# top-1 / top-5 and the calibration every method is judged by beside them (ECE %, NLL)
+val_evaluator = [dict(type='Accuracy', topk=(1, 5)), dict(type='ECE', n_bins=10), dict(type='NLL')]
 test_evaluator = val_evaluator
