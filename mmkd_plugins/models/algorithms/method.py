@@ -19,9 +19,13 @@ A plain classifier implements none of it; :func:`describe` answers for it (its o
 target, every loss a supervision term). A user's own algorithm, in full (a toy "label smoothing
 from a frozen teacher": the target is ``(1 - eps) onehot + eps softmax(teacher)``)::
 
+    import torch
+    import torch.nn.functional as F
     from mmengine.model import BaseModel
+    from mmpretrain.models.losses.cross_entropy_loss import soft_cross_entropy
     from mmrazor.registry import MODELS
     from mmkd_plugins.models.algorithms import DistillMethod, DistillView
+    from mmkd_plugins.utils import sample_labels
 
     @MODELS.register_module()
     class TeacherSmoothing(BaseModel, DistillMethod):
@@ -57,9 +61,10 @@ from a frozen teacher": the target is ``(1 - eps) onehot + eps softmax(teacher)`
         def control_run(cls, model_cfg):
             return {'eps': 0.0}
 
-(``forward`` / ``predict`` as any mmengine model.) ``tests/test_method_interface.py`` trains such
-a method, runs its control, its diagnostics and a GPU-check dry run without editing a file of
-the package.
+(``forward`` routes ``mode='loss'`` to ``loss`` and the others to the student, as any mmengine
+model; loading the teacher's checkpoint is left out here.) ``tests/test_method_interface.py``
+trains such a method, runs its control, its diagnostics and a GPU-check dry run without editing
+a file of the package.
 """
 import dataclasses
 
