@@ -3,6 +3,8 @@ import os
 import os.path as osp
 
 import pytest
+import torch
+from mmengine.hooks import Hook
 
 import mmkd_plugins  # noqa: F401  (fixes + registrations before anything else)
 from benchmarks import methods
@@ -19,6 +21,18 @@ def config_path(rel):
 # One protocol config per algorithm family, from the one list of methods (benchmarks/methods.py),
 # shared by the multi-process, resume and bf16 tests (each picks the families it covers).
 FAMILY_CONFIGS = methods.families()
+
+
+class StepOutputs(Hook):
+    """Every logged output (each loss term and ``loss``) of every training step, as floats, in
+    ``seen`` (one dict per step)."""
+    priority = 'LOWEST'
+
+    def __init__(self):
+        self.seen = []
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self.seen.append({k: float(torch.as_tensor(v).detach()) for k, v in outputs.items()})
 
 
 def families(*names):

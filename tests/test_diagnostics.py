@@ -15,7 +15,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import Runner
 from mmrazor.registry import MODELS
 
-from conftest import FAMILY_CONFIGS, config_path, shrink, standin_checkpoints
+from conftest import FAMILY_CONFIGS, StepOutputs, config_path, shrink, standin_checkpoints
 from mmkd_plugins.distill_off import distill_off
 from mmkd_plugins.engine.hooks import DistillDiagnosticsHook
 from mmkd_plugins.evaluation.distill_diagnostics import diagnose
@@ -158,19 +158,9 @@ def test_bad_hook_arguments_name_the_field():
 
 
 # -- the control run -------------------------------------------------------------------------
-class Losses(Hook):
-    priority = 'LOWEST'
-
-    def __init__(self):
-        self.seen = []
-
-    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        self.seen.append({k: float(torch.as_tensor(v).detach()) for k, v in outputs.items()})
-
-
 def _losses(cfg):
     runner = Runner.from_cfg(cfg)
-    hook = Losses()
+    hook = StepOutputs()
     runner.register_hook(hook)
     runner.train()
     return hook.seen

@@ -15,14 +15,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
-from mmengine.hooks import Hook
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from mmpretrain.models.losses.cross_entropy_loss import soft_cross_entropy
 from mmrazor.registry import MODELS
 
 from benchmarks import gpu_check, methods
-from conftest import FAMILY_CONFIGS, config_path, shrink, standin_checkpoints
+from conftest import FAMILY_CONFIGS, StepOutputs, config_path, shrink, standin_checkpoints
 from mmkd_plugins.distill_off import distill_off
 from mmkd_plugins.models.algorithms import DistillMethod, DistillView, describe
 from mmkd_plugins.models.algorithms.utils import load_teacher, merge_data_preprocessor
@@ -173,17 +172,6 @@ def test_a_model_without_the_interface_is_described_as_a_plain_classifier():
 REFERENCE_FAMILIES = ('kd', 'fitnets', 'pskd-memory', 'kdcl-linear', 'iedml', 'eskd-a')
 
 
-class _Outputs(Hook):
-    priority = 'LOWEST'
-
-    def __init__(self):
-        self.iters = []
-
-    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        self.iters.append({k: float(torch.as_tensor(v).detach().float().sum())
-                           for k, v in outputs.items()})
-
-
 def record(name, work):
     """Every training iteration's logged outputs, the diagnostics (every validation and the
     logged ``/diag/`` scalars) and the ``--distill-off`` changes of family ``name``: seed 0,
@@ -208,13 +196,13 @@ def record(name, work):
     if name == 'eskd-a':
         cfg.train_cfg.max_epochs = 2
     runner = Runner.from_cfg(cfg)
-    outputs = _Outputs()
+    outputs = StepOutputs()
     runner.register_hook(outputs)
     runner.train()
     hook = next(h for h in runner.hooks if type(h).__name__ == 'DistillDiagnosticsHook')
     scalars = {k: v.current() for k, v in runner.message_hub.log_scalars.items()
                if '/diag/' in k}
-    return dict(iters=outputs.iters, diagnostics=hook.history, diag_scalars=scalars,
+    return dict(iters=outputs.seen, diagnostics=hook.history, diag_scalars=scalars,
                 distill_off=off)
 
 
