@@ -258,12 +258,13 @@ def _get_installed_path(package: str) -> str:
     a package only on ``sys.path`` (no metadata) is found by ``find_spec``."""
     import os.path as osp
     dist = _distribution(package)
+    module = package if dist is None else _package2module(package)
     if dist is not None:
         location = str(dist.locate_file(''))
-        for name in (package, _package2module(package)):
+        for name in (package, module):
             if osp.exists(osp.join(location, name)):
                 return osp.join(location, name)
-    spec = importlib.util.find_spec(package if dist is None else _package2module(package))
+    spec = importlib.util.find_spec(module)
     if spec is None:
         import importlib.metadata as metadata
         raise metadata.PackageNotFoundError(package)
