@@ -117,10 +117,10 @@ class DistillDiagnosticsHook(Hook):
         original = model.parse_losses
 
         def parse_losses(losses):
+            roles = {k: method.loss_role(k) for k in losses}  # once for every student
             for name, z in list(captured.items()):
                 if not (isinstance(z, torch.Tensor) and z.requires_grad):
                     continue
-                roles = {k: method.loss_role(k) for k in losses}
                 mine = {k: v for k, v in losses.items()
                         if roles[k] is not None and roles[k][0] == name}
                 ratio = self._grad_ratio(mine, z, {k: roles[k][1] for k in mine})
