@@ -192,7 +192,7 @@ def test_curve_reads_the_diagnostics_fit_instead_of_scoring_again():
     from benchmarks.accuracy.runner import CurveHook, same_images
     images = [np.full((2, 2), i) for i in range(4)]
     diag = DistillDiagnosticsHook(num_images=4)
-    diag.loader = _Refuses(_Data(images))
+    diag.loader, diag.positions = _Refuses(_Data(images)), [0, 1, 2, 3]
     diag.history = [dict(epoch=15, iter=120, **{'student0/fit_top1': 97.5,
                                                 'student1/fit_top1': 99.0})]
     runner = SimpleNamespace(hooks=[diag], epoch=15, iter=120, model=torch.nn.Identity(),
@@ -207,6 +207,11 @@ def test_curve_reads_the_diagnostics_fit_instead_of_scoring_again():
     other = CurveHook('accuracy/top1', _Refuses(_Data(images[::-1])))
     with pytest.raises(AssertionError, match='scored a second time'):
         other.after_val_epoch(runner, {})
+    # the hook scored a sample of the set, not all of it: scored here too
+    diag.positions = [0, 2]
+    with pytest.raises(AssertionError, match='scored a second time'):
+        CurveHook('accuracy/top1', _Refuses(_Data(images))).after_val_epoch(runner, {})
+    diag.positions = [0, 1, 2, 3]
     # a stale history (the hook did not run at this validation): scored here too
     runner.iter = 240
     with pytest.raises(AssertionError, match='scored a second time'):

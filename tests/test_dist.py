@@ -180,3 +180,61 @@ def test_pskd_memory_of_two_processes_equals_one_process(tmp_path):
     assert one[0]['state']['memory.written'].all() and two[0]['state']['memory.written'].all()
     assert torch.allclose(m1, m2, atol=1e-5), (m1 - m2).abs().max()
     assert torch.equal(two[0]['state']['memory.probs'], two[1]['state']['memory.probs'])
+
+
+DIAG_PLUGIN = '''
+import os
+import torch
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+from mmkd_plugins.engine.hooks import DistillDiagnosticsHook
+from mmkd_plugins.evaluation.distill_diagnostics import diagnose
+from mmkd_plugins.utils import unwrap_model
+
+
+@HOOKS.register_module()
+class DumpDiagnosticsHook(Hook):
+    """Test-only: each rank's diagnostics of both scored sets before the first step."""
+    priority = 'LOWEST'  # after DistillDiagnosticsHook built its loaders
+
+    def __init__(self, out):
+        self.out = out
+
+    def before_train(self, runner):
+        hook = next(h for h in runner.hooks if isinstance(h, DistillDiagnosticsHook))
+        model = unwrap_model(runner.model)
+        torch.save(dict(train=diagnose(model, hook.loader), heldout=diagnose(
+            model, hook.heldout_loader, heldout=True), shard=len(hook.loader.sampler)),
+                   os.path.join(self.out, f'diag{runner.rank}.pt'))
+'''
+
+
+@needs_data
+def test_diagnostics_of_two_processes_equal_one_process(tmp_path):
+    """Each rank scores its shard of the two stratified sets (25 and 15 images: shards of 13
+    and 12, 8 and 7, nothing padded) and the sums are gathered: both ranks report what one
+    process does on the whole sets."""
+    def run(nproc):
+        work = tmp_path / f'p{nproc}'
+        work.mkdir()
+        torch.manual_seed(0)  # the same stand-in teacher for both runs
+        cfg = tiny(FAMILIES['kd'], work, 'kd')
+        cfg.default_hooks.diagnostics = dict(type='DistillDiagnosticsHook', num_images=25,
+                                             heldout_images=15, batch_size=4)
+        (work / 'dumpdiag.py').write_text(DIAG_PLUGIN)
+        cfg.custom_imports.imports = list(cfg.custom_imports.imports) + ['dumpdiag']
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type='DumpDiagnosticsHook', out=str(work / 'dump'))]
+        run_torchrun(cfg, work, nproc=nproc)
+        return [torch.load(work / 'dump' / f'diag{r}.pt') for r in range(nproc)]
+
+    one, = run(1)
+    two = run(2)
+    assert one['shard'] == 25 and sorted(r['shard'] for r in two) == [12, 13]
+    for rank in two:
+        for part in ('train', 'heldout'):
+            assert rank[part].keys() == one[part].keys()
+            for k, v in one[part].items():
+                assert rank[part][k] == pytest.approx(v, rel=1e-5, abs=1e-6), (part, k)
+    assert one['train']['student/fit_top1'] * 25 / 100 == pytest.approx(
+        round(one['train']['student/fit_top1'] * 25 / 100))  # a count of 25 images

@@ -5,7 +5,9 @@ import os
 import os.path as osp
 import statistics
 
-from . import model_zoo
+from mmkd_plugins.evaluation.distill_report import t_interval
+
+from . import diagnosis, model_zoo
 from .protocol import DEFAULT_PROTOCOL, PROTOCOLS, REPO, ROWS, load_results, metric_key
 
 
@@ -22,18 +24,6 @@ def plateau_gain(curve):
     """Test top-1 gained over the last 20 % of the validations (convergence: < 0.3 pt)."""
     k = max(1, round(0.2 * len(curve)))
     return curve[-1] - curve[-k - 1] if len(curve) > k else float('nan')
-
-
-# two-sided 95 % quantiles of Student's t by degrees of freedom (seeds - 1); past 9 the normal
-# 1.96 (a slightly narrow interval below ~30 seeds)
-T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
-        9: 2.262}
-
-
-def t_interval(vals):
-    """(mean, half-width of its 95 % t-interval) over two or more seeds."""
-    return (statistics.mean(vals),
-            T975.get(len(vals) - 1, 1.96) * statistics.stdev(vals) / len(vals) ** 0.5)
 
 
 def mean_ci(vals):
@@ -264,6 +254,9 @@ def report(settings):
         replace_block(lab, block, text)
         for readme in (osp.join(REPO, 'README.md'), lab):
             replace_block(readme, block.replace('table', 'directions'), directions)
+        # the diagnosis tool on every committed (row, seed), and the noise floor it judges by
+        for row, asked, met in diagnosis.write(settings.results, settings.protocol):
+            print(f'[table] diagnosis of {row}: asked {asked}: {"met" if met else "NOT MET"}')
         changed = model_zoo.update()
         print(f'[table] model zoo: {", ".join(changed) or "up to date"}')
     try:

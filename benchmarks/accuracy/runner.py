@@ -105,7 +105,8 @@ class CurveHook(Hook):
                 or hook.history[-1]['iter'] != runner.iter):
             return None
         if self._same is None:  # checked once: the loaders are fixed for the run
-            self._same = same_images(hook.loader.dataset, self.loader.dataset)
+            self._same = (list(hook.positions) == list(range(len(self.loader.dataset)))
+                          and same_images(hook.loader.dataset, self.loader.dataset))
         for key in ('student/fit_top1', 'student0/fit_top1'):
             if self._same and key in hook.history[-1]:
                 return hook.history[-1][key]

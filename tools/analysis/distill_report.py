@@ -1,73 +1,95 @@
-"""Why did distillation (not) help? A short diagnosis of a run, and one figure.
+"""Did distillation help, and why not? A verdict with its interval, the held-out evidence, the
+causes, and one figure.
 
-    python tools/analysis/distill_report.py RUN_DIR [--baseline RUN_DIR] [--out report.png]
+    python tools/analysis/distill_report.py RUN [RUN ...] --baseline CONTROL [CONTROL ...]
+        [--teacher TEACHER ... [--teacher-epoch E]] [--noise noise.json] [--out report.png]
 
-RUN_DIR is a work dir of a run that logged ``DistillDiagnosticsHook`` (every protocol config
-does); ``--baseline`` the same network trained alone, e.g. ``tools/train.py CONFIG
---distill-off``. It prints the last numbers of both and the rules that fire, each with the
-evidence it rests on, and draws fit, target quality, loss shares and gradient ratio over
-training, run against baseline. The rules, their thresholds and their evidence:
-``mmkd_plugins/evaluation/distill_report.py``:
-
-- slower_fit: the student fits its training images >= 1 pt less than the baseline and tests
-  lower -> the distillation term slows fitting (our 40-epoch table: Δtest ≈ 0.92 · Δtrain,
-  r = 0.94, 35 runs);
-- wrong_target: the target is wrong on > 10 % of the training images (ESKD (b) seed 1: an
-  epoch-20 teacher at 77.5 %, copied by its student);
-- dominant_gradient: the distillation gradient at the logits > 3x the CE's (median, second half);
-- over_confident: mean confidence > training top-1 + 3 pt (the KD rows: ECE 3.22 against 0.78).
+RUN and CONTROL are work dirs of runs that logged ``DistillDiagnosticsHook`` (every protocol
+config does) or result files of the accuracy table
+(``benchmarks/accuracy/results/<protocol>/<row>/seed<k>.json``); CONTROL is the same network
+trained alone, or ``tools/train.py CONFIG --distill-off``. Several of each are paired by seed:
+the verdict (helped / hurt / within noise on test top-1; better / worse on ECE and NLL) is their
+mean difference with its 95 % interval; one pair is judged against the noise floor of its
+protocol's committed seeds (``noise.json``, found from the run; ``--noise`` to give one). Then
+why: the test change split into fit and generalisation gap, the target on held-out images
+against the student alone (``--teacher``: the teacher's result files or work dirs, for result
+files; ``--teacher-epoch``: a middle-epoch teacher), fidelity, and the causes that fire
+(slower_fit, wider_gap, weak_target). The rules, their thresholds and their evidence:
+``mmkd_plugins/evaluation/distill_report.py``.
 """
 import argparse
 import os.path as osp
 
 from mmkd_plugins.cli import ArgumentParser, run
-from mmkd_plugins.evaluation.distill_report import (curve, read_run, student_of, summary,
-                                                    test_top1)
+from mmkd_plugins.evaluation.distill_report import (diagnose, load, pair, read_noise, summary,
+                                                    teacher_top1)
 
 
-def run_dir(path):
-    """argparse type: an existing directory or scalars.json."""
+def existing(path):
+    """argparse type: an existing work dir or file."""
     if not osp.exists(path):
-        raise argparse.ArgumentTypeError(f'{path}: no such run directory')
+        raise argparse.ArgumentTypeError(f'{path}: no such run directory or result file')
     return path
 
 
-def figure(run_, baseline, out):
+def figure(pairs, report, out):
+    """Top-1 curves of the first pair; the paired differences per seed with the verdict's
+    interval; the target and fidelity curves and the gradient ratio where the run logged them."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
-    runs = [('run', run_, '-')] + ([('baseline', baseline, '--')] if baseline else [])
-    for name, r, style in runs:
-        s = student_of(r)
-        x, y = zip(*curve(r['val'], f'diag/{s}/fit_top1'))
-        axes[0].plot(x, y, style, color='C0', label=f'{name}: training images')
-        tk = next(k for k in ('kdcl/student0/top1', 'accuracy/top1') if k in r['val'][-1])
-        x, y = zip(*curve(r['val'], tk))
-        axes[0].plot(x, y, style, color='C1', label=f'{name}: test ({test_top1(r):.2f})')
-        for key, colour in (('target_top1', 'C2'), ('agreement', 'C3')):
-            pts = curve(r['val'], f'diag/{s}/{key}')
-            if pts:
-                axes[1].plot(*zip(*pts), style, color=colour, label=f'{name}: {key}')
-    s = student_of(run_)
-    shares = sorted({k for row in run_['train'] for k in row if k.startswith('diag/share/')})
-    for i, key in enumerate(shares):
-        axes[2].plot(*zip(*curve(run_['train'], key)), color=f'C{i}',
-                     label=key[len('diag/share/'):])
-    ratio = curve(run_['train'], f'diag/grad_ratio/{s}')
+    run_, base = pairs[0]
+    s = 'student' if any(k.startswith('student/') for k in run_['diag']) else 'student0'
+    targets = [(key, colour) for key, colour in ((f'{s}/target_top1', 'C2'),
+                                                  (f'{s}/agreement', 'C3'),
+                                                  (f'heldout/{s}/target_top1', 'C4'),
+                                                  (f'heldout/{s}/agreement', 'C5'))
+               if any(key in h for h in run_['history'])]
+    ratio = [(row['step'], row[f'diag/grad_ratio/{s}']) for row in run_['train']
+             if f'diag/grad_ratio/{s}' in row]
+    panels = 2 + bool(targets) + bool(ratio)
+    fig, axes = plt.subplots(1, panels, figsize=(4.3 * panels, 3.6))
+    ax = axes[0]
+    for name, r, style in (('run', run_, '-'), ('baseline', base, '--')):
+        if r['fit_curve']:
+            ax.plot(*zip(*r['fit_curve']), style, color='C0', label=f'{name}: training fit')
+        ax.plot(*zip(*r['test_curve']), style, color='C1',
+                label=f'{name}: test ({r["metrics"]["top1"]:.2f})')
+    ax.set_title(f'{s}: top-1 (%) per validation, seed {run_["seed"]}', fontsize=9)
+    ax.set_xlabel('epoch', fontsize=7)
+    ax = axes[1]
+    seeds = [r['seed'] for r, _ in pairs]
+    x = range(len(pairs))
+    for i, (label, value, colour) in enumerate((
+            ('Δ test', lambda r, b: r['metrics']['top1'] - b['metrics']['top1'], 'C1'),
+            ('Δ training fit', lambda r, b: r['fit'] - b['fit'], 'C0'),
+            ('Δ gap', lambda r, b: (r['fit'] - b['fit'])
+             - (r['metrics']['top1'] - b['metrics']['top1']), 'C7'))):
+        ax.bar([j + (i - 1) * 0.27 for j in x], [value(r, b) for r, b in pairs], 0.27,
+               color=colour, label=label)
+    v = report['verdicts']['top1']
+    if v['lo'] is not None:
+        ax.axhspan(v['lo'], v['hi'], color='C1', alpha=0.15,
+                   label=f'Δ test: {v["word"]} ({v["basis"].split(";")[0]})')
+    ax.axhline(0, color='k', lw=0.6)
+    ax.set_xticks(list(x), [f'seed {s_}' for s_ in seeds], fontsize=7)
+    ax.set_title('run − baseline (pt), per seed', fontsize=9)
+    k = 2
+    if targets:
+        for key, colour in targets:
+            axes[k].plot(*zip(*[(h['epoch'], h[key]) for h in run_['history'] if key in h]),
+                         color=colour, label=key)
+        axes[k].set_title('target top-1 / agreement (%), run', fontsize=9)
+        axes[k].set_xlabel('epoch', fontsize=7)
+        k += 1
     if ratio:
-        axes[3].plot(*zip(*ratio), color='C4')
-    titles = (f'{s}: top-1 (%) per validation', 'target top-1 / agreement (%)',
-              'loss shares per iteration (run)', 'distill / CE gradient norm at the logits')
-    for ax, title in zip(axes, titles):
-        ax.set_title(title, fontsize=9)
+        axes[k].plot(*zip(*ratio), color='C4')
+        axes[k].set_title('distill / CE gradient norm at the logits', fontsize=9)
+        axes[k].set_xlabel('iteration', fontsize=7)
+    for ax in axes:
         ax.tick_params(labelsize=7)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=6)
-    axes[0].set_xlabel('epoch', fontsize=7)
-    axes[1].set_xlabel('epoch', fontsize=7)
-    axes[2].set_xlabel('iteration', fontsize=7)
-    axes[3].set_xlabel('iteration', fontsize=7)
     fig.tight_layout()
     fig.savefig(out, dpi=90)
     plt.close(fig)
@@ -75,19 +97,32 @@ def figure(run_, baseline, out):
 
 def main(argv=None):
     p = ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('run_dir', type=run_dir, help='the work dir of the distillation run')
-    p.add_argument('--baseline', type=run_dir,
-                   help='the work dir of its baseline (the network alone, or --distill-off)')
+    p.add_argument('runs', nargs='+', type=existing, metavar='RUN',
+                   help='work dirs or result files of the distillation run(s)')
+    p.add_argument('--baseline', nargs='+', type=existing, required=True, metavar='CONTROL',
+                   help='work dirs or result files of the baseline(s): the network alone, or '
+                        'the --distill-off control')
+    p.add_argument('--teacher', nargs='+', type=existing, default=[], metavar='TEACHER',
+                   help='the teacher\'s result files or work dirs (its held-out top-1, by seed)')
+    p.add_argument('--teacher-epoch', type=int,
+                   help='take the teacher\'s test top-1 at this epoch (a middle-epoch teacher)')
+    p.add_argument('--noise', type=existing,
+                   help='noise.json of the protocol (default: found from the runs)')
     p.add_argument('--out', default='distill_report.png', help='the figure (PNG)')
     args = p.parse_args(argv)
-    run_ = read_run(args.run_dir)
-    baseline = read_run(args.baseline) if args.baseline else None
-    text, _ = summary(run_, baseline)
-    print(text)
-    figure(run_, baseline, args.out)
+    pairs = pair([load(r) for r in args.runs], [load(b) for b in args.baseline])
+    teachers = dict(teacher_top1(t, args.teacher_epoch) for t in args.teacher)
+    if len(args.teacher) == 1 and len(pairs) == 1:  # one teacher for the one run, any seed
+        teachers = {pairs[0][0]['seed']: next(iter(teachers.values()))}
+    noise = read_noise(args.noise or pairs[0][0]['noise'])
+    if len(pairs) == 1 and not noise and args.noise is None:
+        print('(no noise.json for this protocol: one pair gets no verdict; --noise FILE)')
+    report = diagnose(pairs, noise, teachers)
+    print(summary(pairs, report))
+    figure(pairs, report, args.out)
     print(f'figure: {args.out}')
     return 0
 
 
 if __name__ == '__main__':
-    run(main)
+    run(main)  # a ReportError (a ValueError) is one line and exit 1

@@ -1,102 +1,160 @@
 """``DistillDiagnosticsHook``: the numbers that tell why a distilled student ends below the same
 network trained alone, logged as mmengine scalars (``scalars.json``, TensorBoard).
 
-- At every validation, on a fixed subset of the *training* images (the first ``num_images`` of
-  the training set, through the validation pipeline: no augmentation, the same images each time):
-  the student's fit (training-image top-1, NLL, mean confidence) and what the method distils
-  towards (target top-1, entropy, student-target agreement and KL), the feature-loss terms and
-  the learned values of the method (:mod:`mmkd_plugins.evaluation.distill_diagnostics`), as
-  ``val/diag/<student>/<name>`` and ``val/diag/<name>``. A frozen teacher's outputs on these
-  fixed images do not change: they are computed at the first validation and replayed after
-  (``TEACHER_CACHE_MIB`` at most), so later validations run the students alone.
-- At every training iteration, from the step itself: each loss term's share of the total loss
-  (``train/diag/share/<loss>``).
+- At every validation, on two fixed image sets scored through the validation pipeline (no
+  augmentation, the same images each time): ``num_images`` of the *training* images (the fit:
+  ``val/diag/<student>/<name>``) and ``heldout_images`` of the validation set's (what generalises:
+  ``val/diag/heldout/<student>/<name>``). Each set is a class-stratified sample drawn with
+  ``seed`` (every class in proportion: a class-sorted list such as ImageNet's ``train.txt`` is
+  not scored on its first class), in dataset order; a set no larger than asked is taken whole.
+  Per set: the student's top-1, NLL, confidence and ECE, and what the method distils towards at
+  its temperature and at T = 1 (target top-1, entropy, ECE, student-target agreement and KL),
+  the feature-loss terms and the learned values of the method
+  (:mod:`mmkd_plugins.evaluation.distill_diagnostics`). Under DDP every rank scores its shard
+  and the sums are gathered: the values are those of the whole set. A frozen teacher's outputs
+  on these fixed images do not change: they are computed at the first validation and replayed
+  after (``TEACHER_CACHE_MIB`` at most), so later validations run the students alone.
+- At every ``log_interval`` of the logger, from the step itself: each loss term's share of the
+  total loss (``train/diag/share/<term>``).
 - Every ``grad_interval`` iterations, inside the training step: the ratio of the gradient norm at
   the student's logits of its distillation terms to that of its cross-entropy
-  (``train/diag/grad_ratio/<student>``). The gradients are taken from the step's own graph before
-  its backward (``torch.autograd.grad`` from the loss terms to the logits only), so the step and
-  its randomness are unchanged. Not for PS-KD, whose one soft-target loss has no separate term
-  (its target weight ``alpha_t`` is logged instead), nor for feature-only losses, which send no
-  gradient to the logits.
+  (``diag/grad_ratio/<student>``, written once, at its own step). The gradients are taken from
+  the step's own graph before its backward (``torch.autograd.grad`` from the loss terms to the
+  logits only), so the step and its randomness are unchanged. Not for PS-KD, whose one
+  soft-target loss has no separate term (its target weight ``alpha_t`` is logged instead), nor
+  for feature-only losses, which send no gradient to the logits.
+
+Names hold no ``loss`` (``distill.loss_kl`` is logged as ``distill.kl``): mmengine's logger
+averages such scalars over their last 10 entries, and each diagnostic is one measurement.
 
 One line in a config (``default_hooks``, so it merges with a method's own ``custom_hooks``)::
 
     default_hooks = dict(diagnostics=dict(type='DistillDiagnosticsHook', num_images=1000))
 
-``tools/analysis/distill_report.py WORK_DIR [--baseline WORK_DIR]`` reads what it logged.
+``tools/analysis/distill_report.py WORK_DIR --baseline WORK_DIR`` reads what it logged.
 """
+import numpy as np
 import torch
+from mmengine.dist import get_dist_info
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
+from torch.utils.data import DataLoader
 
-from ...evaluation.distill_diagnostics import diagnose
+from ...evaluation.distill_diagnostics import diagnose, log_name
 from ...models.algorithms.method import describe
 from ...utils import unwrap_model
+
+
+def stratified(labels, n, seed):
+    """``n`` positions of ``labels`` drawn with ``seed``, every class in proportion to its count
+    (largest remainders), in ascending order; all of them when there are no more than ``n``."""
+    labels = np.asarray(labels)
+    if n >= len(labels):
+        return list(range(len(labels)))
+    classes, counts = np.unique(labels, return_counts=True)
+    quota = counts * n / len(labels)
+    take = np.floor(quota).astype(int)
+    for i in np.argsort(-(quota - take), kind='stable')[:n - take.sum()]:
+        take[i] += 1
+    rng = np.random.default_rng(seed)
+    chosen = [rng.permutation(np.flatnonzero(labels == c))[:k] for c, k in zip(classes, take)]
+    return sorted(int(i) for i in np.concatenate(chosen))
+
+
+def _labels(dataset):
+    if hasattr(dataset, 'get_gt_labels'):
+        return dataset.get_gt_labels()
+    return [int(dataset.get_data_info(i)['gt_label']) for i in range(len(dataset))]
+
 
 @HOOKS.register_module()
 class DistillDiagnosticsHook(Hook):
     """Log the fit, the target and the loss balance of a distillation run.
 
     Args:
-        num_images (int): Training images scored at each validation (the first ones of the
-            training set, un-augmented). Defaults to 1000.
+        num_images (int): Training images scored at each validation (a class-stratified sample
+            of the training set as the run uses it, un-augmented). Defaults to 1000.
+        heldout_images (int): Validation-set images scored at each validation, sampled the same
+            way; 0 scores none. Defaults to 1000.
+        seed (int): Seed of both samples (not the run's: the same images whatever its seed, so
+            a run and its baseline are scored on the same images). Defaults to 0.
         grad_interval (int): Iterations between two gradient-ratio samples; 0 turns them off.
             Defaults to 50.
-        batch_size (int, optional): Batch size of the scoring loader; defaults to the
+        batch_size (int, optional): Batch size of the scoring loaders; defaults to the
             validation loader's.
     """
     priority = 'NORMAL'  # after RuntimeInfoHook puts the metrics in, before LoggerHook writes
 
-    def __init__(self, num_images=1000, grad_interval=50, batch_size=None):
-        if not isinstance(num_images, int) or num_images < 1:
-            raise ValueError(f'DistillDiagnosticsHook: num_images={num_images!r} must be an '
-                             f'int >= 1')
-        if not isinstance(grad_interval, int) or grad_interval < 0:
-            raise ValueError(f'DistillDiagnosticsHook: grad_interval={grad_interval!r} must be '
-                             f'an int >= 0 (0: no gradient ratios)')
+    def __init__(self, num_images=1000, heldout_images=1000, seed=0, grad_interval=50,
+                 batch_size=None):
+        for field, value, low in (('num_images', num_images, 1),
+                                  ('heldout_images', heldout_images, 0), ('seed', seed, 0),
+                                  ('grad_interval', grad_interval, 0)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ValueError(f'DistillDiagnosticsHook: {field}={value!r} must be an int >= '
+                                 f'{low}' + (' (0: no gradient ratios)'
+                                             if field == 'grad_interval' else '')
+                                 + (' (0: no held-out images)'
+                                    if field == 'heldout_images' else ''))
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
             raise ValueError(f'DistillDiagnosticsHook: batch_size={batch_size!r} must be an '
                              f'int >= 1 or None')
-        self.num_images, self.grad_interval, self.batch_size = num_images, grad_interval, \
-            batch_size
-        self.loader, self._teacher_cache = None, None
+        self.num_images, self.heldout_images, self.seed = num_images, heldout_images, seed
+        self.grad_interval, self.batch_size = grad_interval, batch_size
+        self.loader, self.heldout_loader, self._teacher_cache = None, None, None
+        self.positions = None  # the scored training images' positions in the training set
         self.history = []  # one dict per validation: epoch, iter and every diagnostic
         self._sampling = None
 
-    # -- the fixed training subset ------------------------------------------------------------
+    # -- the fixed image sets -----------------------------------------------------------------
+    def _loader(self, runner, dataset, n):
+        """A loader over a stratified sample of ``n`` images of ``dataset`` (a config) through
+        the validation pipeline, sharded without padding under DDP; and the sample's positions.
+
+        The dataset is the one the run uses (its ``indices`` kept), so a scored image's
+        ``sample_idx`` is its position in that set: the key PS-KD's memory is read by."""
+        dataset = dict(dataset)
+        while 'dataset' in dataset and 'pipeline' not in dataset:  # dataset wrappers
+            dataset = dict(dataset['dataset'])
+        dataset['pipeline'] = runner.cfg.val_dataloader.dataset.get('pipeline')
+        loader = dict(runner.cfg.val_dataloader)
+        # no shuffling, no padding, and a generator of its own: scoring never draws from the
+        # random state the training consumes (a run with the hook trains as one without it)
+        loader.update(dataset=dataset, num_workers=0, persistent_workers=False,
+                      sampler=dict(type='DefaultSampler', shuffle=False, round_up=False,
+                                   seed=self.seed))
+        if self.batch_size:
+            loader['batch_size'] = self.batch_size
+        built = runner.build_dataloader(loader)
+        positions = stratified(_labels(built.dataset), n, self.seed)
+        rank, world = get_dist_info()
+        return DataLoader(built.dataset, batch_size=built.batch_size,
+                          sampler=positions[rank::world], collate_fn=built.collate_fn,
+                          num_workers=0, generator=torch.Generator().manual_seed(self.seed)), \
+            positions
+
     def before_train(self, runner):
         cfg = runner.cfg
         if cfg.get('val_dataloader') is None:
             return
-        loader = dict(cfg.val_dataloader)
-        dataset = dict(cfg.train_dataloader.dataset)
-        while 'dataset' in dataset and 'pipeline' not in dataset:  # dataset wrappers
-            dataset = dict(dataset['dataset'])
-        # the first num_images of the training set as the run uses it (a subset's first ones:
-        # their sample_idx are the training samples' own, which PS-KD's memory is keyed by)
-        subset = dataset.get('indices')
-        if isinstance(subset, int):
-            dataset['indices'] = min(self.num_images, subset)
-        elif subset is not None:
-            dataset['indices'] = list(subset)[:self.num_images]
-        else:
-            dataset['indices'] = self.num_images
-        dataset['pipeline'] = cfg.val_dataloader.dataset.get('pipeline')
-        dataset.pop('test_mode', None)
-        # a fixed seed and a generator of its own: scoring never draws from the random state
-        # the training consumes (a run with the hook trains as one without it, resumes included)
-        loader.update(dataset=dataset, num_workers=0, persistent_workers=False,
-                      sampler=dict(type='DefaultSampler', shuffle=False, seed=0))
-        if self.batch_size:
-            loader['batch_size'] = self.batch_size
-        self.loader = runner.build_dataloader(loader)
-        self.loader.generator = torch.Generator().manual_seed(0)
+        train = dict(cfg.train_dataloader.dataset)
+        train.pop('test_mode', None)
+        self.loader, self.positions = self._loader(runner, train, self.num_images)
+        if self.heldout_images:
+            self.heldout_loader, _ = self._loader(runner, cfg.val_dataloader.dataset,
+                                                  self.heldout_images)
         self._teacher_cache = {}  # a frozen teacher's outputs on these images, computed once
 
     def after_val_epoch(self, runner, metrics=None):
         if self.loader is None:  # validation outside training (tools/test.py)
             return
-        scalars = diagnose(unwrap_model(runner.model), self.loader, self._teacher_cache)
+        model = unwrap_model(runner.model)
+        scalars = diagnose(model, self.loader, self._teacher_cache)
+        if self.heldout_loader is not None:
+            held = diagnose(model, self.heldout_loader, self._teacher_cache, 'heldout',
+                            heldout=True)
+            scalars.update({f'heldout/{k}': v for k, v in held.items()
+                            if '/' in k})  # per student; the learned values are the same
         for key, value in scalars.items():
             runner.message_hub.update_scalar(f'val/diag/{key}', value)
         self.history.append(dict(epoch=runner.epoch, iter=runner.iter, **scalars))
@@ -157,8 +215,10 @@ class DistillDiagnosticsHook(Hook):
                 h.remove()
             del model.parse_losses  # the class's method again
             self._sampling = None
-            for name, ratio in ratios.items():
-                runner.message_hub.update_scalar(f'train/diag/grad_ratio/{name}', ratio)
+            if ratios:  # one line of its own, at its step (not repeated by the logger)
+                runner.visualizer.add_scalars(
+                    {f'diag/grad_ratio/{name}': r for name, r in ratios.items()},
+                    step=runner.iter + 1)
         if not outputs or 'loss' not in outputs:
             return
         def value(v):
@@ -169,4 +229,5 @@ class DistillDiagnosticsHook(Hook):
             return
         for key, v in outputs.items():
             if key != 'loss' and 'loss' in key:
-                runner.message_hub.update_scalar(f'train/diag/share/{key}', value(v) / total)
+                runner.message_hub.update_scalar(f'train/diag/share/{log_name(key)}',
+                                                 value(v) / total)

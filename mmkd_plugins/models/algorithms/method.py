@@ -115,6 +115,13 @@ class DistillMethod:
         may keep what does not change (a frozen teacher's outputs)."""
         raise NotImplementedError
 
+    def heldout_view(self, inputs, data_samples, cache=None, key=None):
+        """:meth:`distill_view` of a batch of images the method does not train on (held-out
+        diagnostics). The default is :meth:`distill_view`: a teacher's, an ensemble's or the
+        peers' target does not depend on the image being a training image. A method whose
+        target is stored per training image (PS-KD's memory) gives the students' logits alone."""
+        return self.distill_view(inputs, data_samples, cache, key)
+
     def loss_role(self, key):
         """``(student name or None, role)`` of the loss key ``key`` of ``loss()``, the role one
         of :data:`ROLES`; ``None`` for a logged value that is not a loss (e.g. ``alpha_t``)."""

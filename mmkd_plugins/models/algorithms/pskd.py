@@ -223,6 +223,14 @@ class PSKD(BaseAlgorithm, DistillMethod):
         return DistillView(logits=dict(student=z), targets=dict(student=prior),
                            extra=dict(alpha_t=float(self.alpha_t)))
 
+    def heldout_view(self, inputs, data_samples, cache=None, key=None):
+        """Held-out images have no memory row: the student alone (the snapshot's softmax, which
+        any image has, in snapshot mode)."""
+        if self.source == 'snapshot':
+            return self.distill_view(inputs, data_samples, cache, key)
+        return DistillView(logits=dict(student=self.architecture(inputs, mode='tensor').float()),
+                           extra=dict(alpha_t=float(self.alpha_t)))
+
     def loss_role(self, key):
         """``loss_pskd``: one soft-target cross-entropy (no separate label term)."""
         return ('student', 'distillation') if key == 'loss_pskd' else None

@@ -97,14 +97,24 @@ class TeacherDistill(SingleTeacherDistill, DistillMethod):
         return changes
 
     def distill_view(self, inputs, data_samples, cache=None, key=None):
-        """The target is the teacher's softmax (T = 1), and every ``distill.*`` term on the batch
-        is logged. With a ``cache`` and a frozen teacher, the teacher's forward on a batch is run
-        once and replayed (its logits and what its recorders recorded) on later calls."""
+        """The target is the teacher's softmax at the temperature of the distillation loss on
+        the logits (:meth:`temperature`), and every ``distill.*`` term on the batch is logged.
+        With a ``cache`` and a frozen teacher, the teacher's forward on a batch is run once and
+        replayed (its logits and what its recorders recorded) on later calls."""
         z, zt, losses = self._student_teacher(inputs, data_samples, cache, key)
         extra = {k: scalar(v) for k, v in losses.items() if k.startswith('distill.')}
         extra['distillation_stopped'] = float(bool(self.distillation_stopped))
-        return DistillView(logits=dict(student=z), targets=dict(student=F.softmax(zt, dim=1)),
-                           extra=extra)
+        t = self.temperature()
+        return DistillView(logits=dict(student=z), targets=dict(student=F.softmax(zt / t, dim=1)),
+                           temperature=t, extra=extra)
+
+    def temperature(self):
+        """``tau`` of the first distillation loss on the logits (mmrazor's ``KLDivergence``,
+        ``ChannelWiseDivergence``...); 1 when every term is on features (FitNets, AT)."""
+        for name, loss in self.distiller.distill_losses.items():
+            if self._distill_roles.get(name) == 'distillation':
+                return float(getattr(loss, 'tau', 1.0))
+        return 1.0
 
     def _student_teacher(self, inputs, data_samples, cache, key):
         distiller = self.distiller
