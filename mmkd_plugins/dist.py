@@ -10,7 +10,8 @@ algorithms' own training steps.
   ``init_process_group`` whatever the backend, which fails ("Found no NVIDIA driver"). We
   initialise the gloo process group from torchrun's environment ourselves (the Runner then skips
   ``init_dist``) and set ``device_ids=None`` on the wrapper (torch DDP refuses device ids for a
-  CPU module).
+  CPU module). Under ``--launcher slurm`` (srun, ``tools/slurm_train.sh``) the same, from srun's
+  environment (:func:`slurm_environment`).
 
 :class:`MMKDDistributedDataParallel` is mmengine's ``MMDistributedDataParallel`` except that a
 module defining ``train_step_with(model, data, optim_wrapper)`` runs its own step through the
@@ -23,6 +24,7 @@ silently turn them into a joint update. The DML / IE-DML configs name it in thei
 other config (it behaves as mmengine's wrapper for a model without ``train_step_with``).
 """
 import os
+import subprocess
 
 import torch
 import torch.distributed as dist
@@ -51,9 +53,12 @@ def setup_distributed(cfg):
     cfg.model_wrapper_cfg = wrapper
     if launcher == 'none' or torch.cuda.is_available():
         return cfg
-    if launcher != 'pytorch':
+    if launcher == 'slurm':
+        slurm_environment()
+    elif launcher != 'pytorch':
         raise ValueError(f'launcher={launcher!r} without a GPU: only --launcher pytorch '
-                         f'(torchrun, tools/dist_train.sh) is supported on CPU')
+                         f'(torchrun, tools/dist_train.sh) and --launcher slurm (srun, '
+                         f'tools/slurm_train.sh) are supported on CPU')
     missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
                if k not in os.environ]
     if missing:
@@ -65,3 +70,23 @@ def setup_distributed(cfg):
     env = cfg.setdefault('env_cfg', {})
     env.setdefault('dist_cfg', {})['backend'] = 'gloo'
     return cfg
+
+
+def slurm_environment():
+    """torch's ``env://`` variables from srun's, as mmengine's ``_init_dist_slurm`` sets them
+    (which also picks a GPU, and so cannot run on a CPU-only node): RANK from SLURM_PROCID,
+    WORLD_SIZE from SLURM_NTASKS, LOCAL_RANK from SLURM_LOCALID, MASTER_ADDR the first host of
+    SLURM_NODELIST (``scontrol show hostname``), MASTER_PORT from PORT (default 29500)."""
+    missing = [k for k in ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST')
+               if k not in os.environ]
+    if missing:
+        raise RuntimeError(f'--launcher slurm needs srun\'s environment; {missing} not set '
+                           f'(use tools/slurm_train.sh PARTITION JOB CONFIG WORK_DIR)')
+    env = os.environ
+    if 'MASTER_ADDR' not in env:
+        hosts = subprocess.run(['scontrol', 'show', 'hostname', env['SLURM_NODELIST']],
+                               capture_output=True, text=True, check=True).stdout.split()
+        env['MASTER_ADDR'] = hosts[0]
+    env.setdefault('MASTER_PORT', env.get('PORT', '29500'))
+    env['RANK'], env['WORLD_SIZE'] = env['SLURM_PROCID'], env['SLURM_NTASKS']
+    env['LOCAL_RANK'] = env.get('SLURM_LOCALID', '0')

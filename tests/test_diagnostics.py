@@ -346,3 +346,27 @@ def test_the_hook_scores_a_stratified_sample_of_a_class_sorted_list(tmp_path):
         assert len(held) == 10
         picked.append(idx)
     assert picked[0] == picked[1]  # the hook's own seed, not the run's
+
+
+def test_the_scored_batches_are_read_once_and_replayed():
+    from mmkd_plugins.engine.hooks.distill_diagnostics_hook import Replay
+
+    class Counting(list):
+        reads = 0
+
+        def __iter__(self):
+            Counting.reads += 1
+            return super().__iter__()
+
+    batches = Counting([dict(inputs=[torch.zeros(3, 4, 4)], data_samples=[i]) for i in range(3)])
+    kept = Replay(batches, max_mib=1)
+    assert list(kept) == list(kept) == list(batches) and Counting.reads == 2  # 1 + the check
+    assert len(kept) == 3
+    # past the budget the batches are read again at every pass
+    Counting.reads = 0
+    streamed = Replay(batches, max_mib=1e-6)
+    assert list(streamed) == list(streamed) and Counting.reads == 2
+    # a pass stopped half-way keeps nothing
+    partial = Replay(batches, max_mib=1)
+    next(iter(partial))
+    assert partial.batches is None and list(partial) == list(batches)

@@ -56,7 +56,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def run_torchrun(cfg, tmp_path, nproc=2):
+def with_dump(cfg, tmp_path):
+    """``cfg`` with DumpStateHook (each rank's samples and final state under
+    ``tmp_path/dump``), dumped to ``tmp_path/cfg.py``; the environment that imports it."""
     out = tmp_path / 'dump'
     out.mkdir(exist_ok=True)
     (tmp_path / 'dumpstate.py').write_text(PLUGIN)
@@ -68,6 +70,11 @@ def run_torchrun(cfg, tmp_path, nproc=2):
     cfg.dump(path)
     env = dict(os.environ, PYTHONPATH=f'{tmp_path}{os.pathsep}{REPO}', OMP_NUM_THREADS='1',
                CUDA_VISIBLE_DEVICES='')
+    return path, out, env
+
+
+def run_torchrun(cfg, tmp_path, nproc=2):
+    path, out, env = with_dump(cfg, tmp_path)
     proc = subprocess.run(
         [sys.executable, '-m', 'torch.distributed.run', f'--nproc_per_node={nproc}',
          '--master_addr=127.0.0.1', f'--master_port={free_port()}',
@@ -151,8 +158,12 @@ def test_cpu_launcher_needs_torchrun_environment(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     with pytest.raises(RuntimeError, match='tools/dist_train.sh'):
         setup_distributed(Config(dict(launcher='pytorch')))
-    with pytest.raises(ValueError, match="launcher='slurm'"):
+    for k in ('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST'):
+        monkeypatch.delenv(k, raising=False)
+    with pytest.raises(RuntimeError, match='tools/slurm_train.sh'):
         setup_distributed(Config(dict(launcher='slurm')))
+    with pytest.raises(ValueError, match="launcher='mpi'"):
+        setup_distributed(Config(dict(launcher='mpi')))
     cfg = setup_distributed(Config(dict(launcher='none', find_unused_parameters=True)))
     assert cfg.model_wrapper_cfg == dict(type='MMKDDistributedDataParallel',
                                          broadcast_buffers=False, find_unused_parameters=True)
@@ -238,3 +249,93 @@ def test_diagnostics_of_two_processes_equal_one_process(tmp_path):
                 assert rank[part][k] == pytest.approx(v, rel=1e-5, abs=1e-6), (part, k)
     assert one['train']['student/fit_top1'] * 25 / 100 == pytest.approx(
         round(one['train']['student/fit_top1'] * 25 / 100))  # a count of 25 images
+
+
+SRUN = r"""#!/usr/bin/env bash
+# test stand-in for srun: its arguments to $SRUN_LOG, then --ntasks copies of the command on
+# this machine with srun's environment
+echo "$@" > "$SRUN_LOG"
+n=1
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        -p) shift 2;;
+        --ntasks=*) n=${1#*=}; shift;;
+        -*) shift;;
+        *) break;;
+    esac
+done
+pids=()
+for ((i = 0; i < n; i++)); do
+    SLURM_PROCID=$i SLURM_NTASKS=$n SLURM_LOCALID=$i SLURM_NODELIST='node[01-02]' "$@" &
+    pids+=($!)
+done
+status=0
+for p in "${pids[@]}"; do wait "$p" || status=1; done
+exit $status
+"""
+SCONTROL = r"""#!/usr/bin/env bash
+# test stand-in for scontrol: the hosts of a node list
+[[ "$1 $2" == "show hostname" ]] && printf '127.0.0.1\n127.0.0.2\n'
+"""
+
+
+@needs_data
+def test_slurm_scripts_train_and_test_on_two_cpu_processes(tmp_path):
+    """tools/slurm_train.sh / slurm_test.sh through a stand-in srun and scontrol: srun gets the
+    OpenMMLab arguments (partition, job name, GPUS, GPUS_PER_NODE, CPUS_PER_TASK, SRUN_ARGS),
+    train.py / test.py run as 2 ranks on gloo (--launcher slurm), both end with the same
+    weights, each trained on half of the images, and the checkpoint evaluates on 2 ranks."""
+    import stat
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    for name, text in (('srun', SRUN), ('scontrol', SCONTROL)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755 | stat.S_IEXEC)
+    path, out, env = with_dump(tiny(FAMILIES['kd'], tmp_path, 'kd'), tmp_path)
+    env.update(PATH=f'{bin_dir}{os.pathsep}{osp.dirname(sys.executable)}{os.pathsep}'
+                    f'{env["PATH"]}', GPUS='2', GPUS_PER_NODE='4', CPUS_PER_TASK='1',
+               SRUN_ARGS='--time=5 --quiet', PORT=str(free_port()),
+               SRUN_LOG=str(tmp_path / 'srun.log'))
+    work = tmp_path / 'work'
+    proc = subprocess.run(['bash', 'tools/slurm_train.sh', 'debug', 'kd-job', path, str(work)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    srun = (tmp_path / 'srun.log').read_text().split()
+    assert srun[:10] == ['-p', 'debug', '--job-name=kd-job', '--gres=gpu:2', '--ntasks=2',
+                         '--ntasks-per-node=2', '--cpus-per-task=1', '--kill-on-bad-exit=1',
+                         '--time=5', '--quiet']  # GPUS_PER_NODE capped at GPUS (one node)
+    assert srun[10:] == ['python', '-u', 'tools/train.py', path, f'--work-dir={work}',
+                         '--launcher=slurm']
+    ranks = [torch.load(out / f'rank{r}.pt', weights_only=False) for r in range(2)]
+    assert [r['world'] for r in ranks] == [2, 2]
+    for k in ranks[0]['trainable']:
+        assert torch.equal(ranks[0]['state'][k], ranks[1]['state'][k]), k
+    assert not set(ranks[0]['seen']) & set(ranks[1]['seen'])
+    ckpt = work / 'epoch_1.pth'
+    env['PORT'] = str(free_port())
+    proc = subprocess.run(['bash', 'tools/slurm_test.sh', 'debug', 'kd-eval', path, str(ckpt),
+                           '--work-dir', str(tmp_path / 'eval')],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    assert (tmp_path / 'srun.log').read_text().split()[10:15] == [
+        'python', '-u', 'tools/test.py', path, str(ckpt)]
+    assert 'accuracy/top1' in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize('script,args,message', [
+    ('slurm_train.sh', ['p', 'j', 'missing.py', 'w'], 'no such config file'),
+    ('slurm_train.sh', ['p', 'j'], 'expected PARTITION JOB_NAME CONFIG WORK_DIR'),
+    ('slurm_test.sh', ['p', 'j', 'configs/kd/README.md', 'missing.pth'], 'no such checkpoint'),
+])
+def test_slurm_scripts_help_and_bad_arguments(script, args, message):
+    ok = subprocess.run(['bash', f'tools/{script}', '--help'], cwd=REPO, capture_output=True,
+                        text=True)
+    assert ok.returncode == 0 and ok.stdout.startswith(f'usage: bash tools/{script}')
+    bad = subprocess.run(['bash', f'tools/{script}'] + args, cwd=REPO, capture_output=True,
+                         text=True)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert f'{script}: error: {message}' in bad.stderr
+    gpus = subprocess.run(['bash', f'tools/{script}', 'p', 'j', 'configs/kd/README.md',
+                           'configs/kd/README.md'], cwd=REPO, capture_output=True, text=True,
+                          env=dict(os.environ, GPUS='two'))
+    assert gpus.returncode == 2 and "GPUS must be a positive integer, got 'two'" in gpus.stderr

@@ -1,10 +1,11 @@
-"""Overhead of ``DistillDiagnosticsHook`` at its defaults (1,000 training images scored at every
-validation, a gradient-ratio sample every 50 iterations) on an accuracy protocol, measured
+"""Overhead of ``DistillDiagnosticsHook`` at the protocol's settings (1,000 training and 1,000
+held-out images scored at every validation, a gradient-ratio sample every 50 iterations) on an
+accuracy protocol, measured
 inside the run it is part of: the time spent in the hook (its callbacks and the gradient ratios
 it takes inside the training step) against the rest of the same run, per epoch in steady state
 and for a whole run of the protocol's length (its epochs x (epoch + hook) + the one-off costs:
-the hook builds its loader once, and the first validation computes a frozen teacher's outputs
-on the scored images, kept after). Target: <= 1.03.
+the hook builds its loaders once, and the first validation reads the scored images and
+computes a frozen teacher's outputs on them, both kept after). Target: <= 1.03.
 
 Each case runs two validation intervals (``--intervals``): fashion-mnist-1k 30 epochs of 1,000
 images (validation every 15), fashion-mnist-5k 2 epochs of 5,000 (every epoch); the last

@@ -34,7 +34,10 @@ by seed (the config's ``randomness.seed``).
      comparison (the pooled std above: 0.57 pt in fashion-mnist-1k, 1.33 pt in -5k) above the
      baseline's. Measured on the hook's held-out images (the run's target against the baseline
      on the same images) or, for result files, from the teacher's own result files
-     (``--teacher``). Evidence: ESKD (b), whose middle-epoch teachers test 0.7-2.7 pt *below*
+     (``--teacher``). On the hook's images the comparison is paired (the same images) but
+     carries their sampling error, about ``sqrt(disagreement / N)``: ~1 pt for 500 images
+     where the two disagree on 5 %; read a margin near the threshold as unresolved. Evidence:
+     ESKD (b), whose middle-epoch teachers test 0.7-2.7 pt *below*
      resnet8x0.5 alone (fashion-mnist-1k, seeds 0-4), where the full teachers are 0.9-1.8 above.
 
    Evidence shown, not judged: fidelity (student-target agreement and KL, at T = 1 and at the

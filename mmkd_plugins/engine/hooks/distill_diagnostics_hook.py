@@ -10,7 +10,8 @@ network trained alone, logged as mmengine scalars (``scalars.json``, TensorBoard
   Per set: the student's top-1, NLL, confidence and ECE, and what the method distils towards at
   its temperature and at T = 1 (target top-1, entropy, ECE, student-target agreement and KL),
   the feature-loss terms and the learned values of the method
-  (:mod:`mmkd_plugins.evaluation.distill_diagnostics`). Under DDP every rank scores its shard
+  (:mod:`mmkd_plugins.evaluation.distill_diagnostics`). The sets' batches are read once and
+  kept (``BATCH_CACHE_MIB`` each at most). Under DDP every rank scores its shard
   and the sums are gathered: the values are those of the whole set. A frozen teacher's outputs
   on these fixed images do not change: they are computed at the first validation and replayed
   after (``TEACHER_CACHE_MIB`` at most), so later validations run the students alone.
@@ -67,6 +68,36 @@ def _labels(dataset):
     return [int(dataset.get_data_info(i)['gt_label']) for i in range(len(dataset))]
 
 
+class Replay:
+    """A loader of fixed batches that keeps them after its first pass and replays them (the
+    un-augmented images and their samples: the same at every validation), up to ``max_mib``
+    of inputs; past that it reads them again each time. Its ``dataset``, ``sampler`` and
+    ``batch_size`` are the loader's."""
+
+    def __init__(self, loader, max_mib):
+        self.loader, self.max_bytes, self.batches = loader, max_mib * 2 ** 20, None
+
+    def __getattr__(self, name):
+        return getattr(self.loader, name)
+
+    def __len__(self):
+        return len(self.loader)
+
+    def __iter__(self):
+        if self.batches is not None:
+            yield from self.batches
+            return
+        kept, size = [], 0
+        for batch in self.loader:
+            size += sum(t.nbytes for t in batch['inputs'] if isinstance(t, torch.Tensor)) \
+                if isinstance(batch, dict) and isinstance(batch.get('inputs'), list) \
+                else self.max_bytes + 1
+            if kept is not None:
+                kept = kept + [batch] if size <= self.max_bytes else None
+            yield batch
+        self.batches = kept
+
+
 @HOOKS.register_module()
 class DistillDiagnosticsHook(Hook):
     """Log the fit, the target and the loss balance of a distillation run.
@@ -84,6 +115,7 @@ class DistillDiagnosticsHook(Hook):
             validation loader's.
     """
     priority = 'NORMAL'  # after RuntimeInfoHook puts the metrics in, before LoggerHook writes
+    BATCH_CACHE_MIB = 256  # per scored set: its batches are kept after the first validation
 
     def __init__(self, num_images=1000, heldout_images=1000, seed=0, grad_interval=50,
                  batch_size=None):
@@ -128,10 +160,10 @@ class DistillDiagnosticsHook(Hook):
         built = runner.build_dataloader(loader)
         positions = stratified(_labels(built.dataset), n, self.seed)
         rank, world = get_dist_info()
-        return DataLoader(built.dataset, batch_size=built.batch_size,
-                          sampler=positions[rank::world], collate_fn=built.collate_fn,
-                          num_workers=0, generator=torch.Generator().manual_seed(self.seed)), \
-            positions
+        loader = DataLoader(built.dataset, batch_size=built.batch_size,
+                            sampler=positions[rank::world], collate_fn=built.collate_fn,
+                            num_workers=0, generator=torch.Generator().manual_seed(self.seed))
+        return Replay(loader, self.BATCH_CACHE_MIB), positions
 
     def before_train(self, runner):
         cfg = runner.cfg
