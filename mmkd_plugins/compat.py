@@ -30,6 +30,12 @@ idempotent, touches nothing on disk (site-packages are never edited) and has a t
    a current setuptools (a GPU image) every config load stopped with ``No module named
    'pkg_resources'``, and with the older one each call warned "pkg_resources is deprecated as an
    API". The same answers, from ``importlib.metadata`` (standard library).
+7. :func:`format_each_config_once` -- mmengine's ``Config.pretty_text`` formats the config with
+   yapf every time it is read: when the Runner starts (its log and the ``config.py`` it dumps)
+   and at every checkpoint (the checkpoint's meta holds the text). yapf takes seconds on one of
+   our configs on a 2-core machine (a 6-iteration test run checkpointing each iteration spent
+   most of its time there); the text is the same each time. The formatted text of the last 64
+   inputs is kept: the same output, formatted once.
 """
 import importlib
 import importlib.util
@@ -289,6 +295,27 @@ def find_packages_without_pkg_resources():
                 setattr(mod, name, fn)
 
 
+def format_each_config_once():
+    """Keep yapf's output for the texts mmengine's ``Config.pretty_text`` formats."""
+    import mmengine.config.config as config
+    original = config.FormatCode
+    if getattr(original, 'mmkd_memoised', False):
+        return
+    done = {}
+
+    def format_code(text, *args, **kwargs):
+        key = (text, repr(args), repr(sorted(kwargs.items())))
+        if key not in done:
+            if len(done) >= 64:
+                done.pop(next(iter(done)))  # the oldest
+            done[key] = original(text, *args, **kwargs)
+        return done[key]
+
+    format_code.mmkd_memoised = True
+    format_code.original = original
+    config.FormatCode = format_code
+
+
 def apply():
     """Apply every fix (idempotent). Called by ``import mmkd_plugins``."""
     restore_torch_ao_helpers()
@@ -297,3 +324,4 @@ def apply():
     bridge_mmrazor_to_mmpretrain()
     make_mmrazor_losses_layout_agnostic()
     find_packages_without_pkg_resources()
+    format_each_config_once()

@@ -323,3 +323,27 @@ def test_readme_lists_every_stack_fix():
     assert items == [str(i) for i in range(1, len(fixes) + 1)], (items, fixes)
     for name in fixes:
         assert f'`{name}`' in section, name
+
+
+def test_each_config_is_formatted_once_with_the_same_text(monkeypatch):
+    """Without the fix every read of ``pretty_text`` (each checkpoint of a run) runs yapf."""
+    import mmengine.config.config as config
+    from mmengine.config import Config
+    from mmkd_plugins import compat
+    yapf = getattr(config.FormatCode, 'original', config.FormatCode)
+    calls = []
+
+    def counted(text, *args, **kwargs):
+        calls.append(text)
+        return yapf(text, *args, **kwargs)
+
+    monkeypatch.setattr(config, 'FormatCode', counted)  # restored after the test
+    compat.format_each_config_once()  # a fresh memo around the counting yapf
+    assert config.FormatCode.mmkd_memoised and config.FormatCode.original is counted
+    cfg = Config(dict(model=dict(type='X', depth=[1, 2, 3]), lr=0.1))
+    texts = [cfg.pretty_text for _ in range(3)]
+    assert len(calls) == 1 and texts[0] == texts[1] == texts[2]
+    assert texts[0] == yapf(calls[0], style_config=dict(
+        based_on_style='pep8', blank_line_before_nested_class_or_def=True,
+        split_before_expression_after_opening_paren=True))[0]  # yapf's own output
+    assert Config(dict(lr=0.2)).pretty_text != texts[0] and len(calls) == 2

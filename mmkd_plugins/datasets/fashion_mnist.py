@@ -12,7 +12,9 @@ import os.path as osp
 import shutil
 import tempfile
 
+import numpy as np
 from mmpretrain.datasets import FashionMNIST
+from mmpretrain.datasets.mnist import read_image_file, read_label_file
 from mmpretrain.registry import DATASETS
 
 DEBIAN_ROOT = '/usr/share/datasets/fashion-mnist'
@@ -53,6 +55,9 @@ def prepare_fashion_mnist(data_root=DEBIAN_ROOT, cache_dir=None):
     return cache_dir
 
 
+_PARSED = {}  # (root, files and their mtimes) -> (images, labels), parsed once per process
+
+
 @DATASETS.register_module()
 class LocalFashionMNIST(FashionMNIST):
     """mmpretrain's ``FashionMNIST`` over the Debian package's files; never downloads.
@@ -83,3 +88,20 @@ class LocalFashionMNIST(FashionMNIST):
             test_mode=test_mode,
             download=False,
             **kwargs)
+
+    def load_data_list(self):
+        """mmpretrain's data list of the split (``img``: a 28 x 28 uint8 array, ``gt_label``: an
+        int64 array), from idx files parsed once per process: a run builds the training set,
+        the validation set and the diagnostics' two sets from the same files (parsing took
+        1.1 s for the 60,000 training images on the 2-core VM, building the list from the
+        arrays takes a tenth of it). Only the two arrays are kept: the list itself is freed
+        once the dataset has taken its subset."""
+        root = self.data_prefix['root']
+        names = _FILES[2:] if self.test_mode else _FILES[:2]
+        key = (root, tuple((f, os.stat(osp.join(root, f)).st_mtime_ns) for f in names))
+        if key not in _PARSED:
+            _PARSED[key] = (read_image_file(osp.join(root, names[0])).numpy(),
+                            read_label_file(osp.join(root, names[1])).numpy())
+        imgs, labels = _PARSED[key]
+        return [{'img': img, 'gt_label': np.array(label, dtype=np.int64)}
+                for img, label in zip(imgs, labels)]
