@@ -336,23 +336,24 @@ def diagnose(pairs, noise=None, teachers=None):
                 f'do not (see the target and fidelity lines); a better or softer target, or '
                 f'stronger augmentation')))
     if margins and statistics.mean(margins) < noise.get('top1', 0.0):
+        bar = (f'less than the {noise["top1"]:.2f} pt of one comparison\'s noise above it'
+               if 'top1' in noise else 'below it (no noise floor for this protocol)')
         out['causes'].append(('weak_target', (
             f'the target is {statistics.mean(margins):+.2f} pt from the student alone on '
-            f'held-out images ({source}), less than the '
-            f'{noise.get("top1", 0.0):.2f} pt of one comparison\'s noise above it: the student '
-            f'distils towards something no better than what it reaches alone. Use a better '
-            f'(fully trained, or larger) teacher')))
+            f'held-out images ({source}), {bar}: the student distils towards something no '
+            f'better than what it reaches alone. Use a better (fully trained, or larger) '
+            f'teacher')))
     return out
 
 
 def _fidelity(pairs, s):
     lines = []
-    for where, prefix, top in (('training images', '', 'fit_top1'),
-                               ('held out', 'heldout/', 'fit_top1')):
+    for where, prefix in (('training images', ''), ('held out', 'heldout/')):
         vals = {k: _mean([r['diag'].get(f'{prefix}{s}/{k}') for r, _ in pairs])
                 for k in ('target_top1', 'agreement', 'kl', 'kl_T', 'target_entropy',
-                          'target_entropy_T', 'target_ece', 'target_ece_T', 'temperature')}
-        if vals['agreement'] is None:
+                          'target_entropy_T', 'target_ece', 'target_ece_T')}
+        if None in (vals['target_top1'], vals['agreement'], vals['kl'],
+                    vals['target_entropy']):
             continue
         t = _mean([r['diag'].get('temperature') for r, _ in pairs])
         text = (f'target on {where}: top-1 {vals["target_top1"]:.2f} %, entropy '
