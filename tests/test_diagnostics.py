@@ -146,11 +146,10 @@ def test_a_fixed_teachers_target_top1_is_its_accuracy_by_hand(tmp_path):
     assert diag['student/kl'] == pytest.approx(kl / n, rel=1e-4)
     assert diag['student/kl_T'] == pytest.approx(kl_t / n, rel=1e-4)
     assert diag['student/target_entropy_T'] == pytest.approx(ent_t / n, rel=1e-4)
-    # ECE (%) over 10 equal-width confidence bins, by hand
+    # ECE (%) over 10 equal-width confidence bins (lo, hi], the ECE evaluator's, by hand
     ece = 0.0
     for b in range(10):
-        inside = [(c, r) for c, r in zip(confidences, rights)
-                  if b / 10 <= c < (b + 1) / 10 or (b == 9 and c == 1.0)]
+        inside = [(c, r) for c, r in zip(confidences, rights) if b / 10 < c <= (b + 1) / 10]
         if inside:
             ece += abs(sum(r for _, r in inside) - sum(c for c, _ in inside)) / n
     assert diag['student/ece'] == pytest.approx(100 * ece, rel=1e-4, abs=1e-6)

@@ -34,6 +34,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 
 from ..models.algorithms.method import describe
+from .calibration import reliability_bins
 from ..utils import sample_labels
 
 ECE_BINS = 10
@@ -66,16 +67,15 @@ def distill_view(model, inputs, data_samples, teacher_cache=None, key=None, held
 
 
 def _bins(prefix, p, labels):
-    """Per-bin sums of a calibration histogram: image count, confidence, correct."""
-    conf, pred = p.max(1)
-    idx = (conf * ECE_BINS).long().clamp(max=ECE_BINS - 1)
-    right = (pred == labels).double()
+    """Per-bin sums of the package's one calibration binning
+    (:func:`~mmkd_plugins.evaluation.calibration.reliability_bins`, ``(lo, hi]``): image count,
+    confidence and correct, so that batches and ranks add up."""
     out = {}
-    for b in range(ECE_BINS):
-        m = idx == b
-        out[f'{prefix}#bin{b}/n'] = m.sum()
-        out[f'{prefix}#bin{b}/conf'] = conf[m].double().sum()
-        out[f'{prefix}#bin{b}/right'] = right[m].sum()
+    for b, bin_ in enumerate(reliability_bins(p, labels, ECE_BINS)):
+        n = bin_['count']
+        out[f'{prefix}#bin{b}/n'] = n
+        out[f'{prefix}#bin{b}/conf'] = n * bin_['confidence'] if n else 0.0
+        out[f'{prefix}#bin{b}/right'] = n * bin_['accuracy'] if n else 0.0
     return out
 
 
