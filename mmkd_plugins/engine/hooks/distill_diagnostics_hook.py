@@ -89,11 +89,13 @@ class Replay:
             return
         kept, size = [], 0
         for batch in self.loader:
-            size += sum(t.nbytes for t in batch['inputs'] if isinstance(t, torch.Tensor)) \
-                if isinstance(batch, dict) and isinstance(batch.get('inputs'), list) \
-                else self.max_bytes + 1
-            if kept is not None:
-                kept = kept + [batch] if size <= self.max_bytes else None
+            inputs = batch.get('inputs') if isinstance(batch, dict) else None
+            size += (sum(t.nbytes for t in inputs if isinstance(t, torch.Tensor))
+                     if isinstance(inputs, list) else self.max_bytes + 1)  # unknown: not kept
+            if kept is not None and size <= self.max_bytes:
+                kept.append(batch)
+            else:
+                kept = None
             yield batch
         self.batches = kept
 
@@ -150,11 +152,11 @@ class DistillDiagnosticsHook(Hook):
             dataset = dict(dataset['dataset'])
         dataset['pipeline'] = runner.cfg.val_dataloader.dataset.get('pipeline')
         loader = dict(runner.cfg.val_dataloader)
-        # no shuffling, no padding, and a generator of its own: scoring never draws from the
-        # random state the training consumes (a run with the hook trains as one without it)
+        # built for its dataset and collate function (the sampler is the sample's positions,
+        # below); a sampler with its own seed: building it never draws from the random state
+        # the training consumes (a run with the hook trains as one without it)
         loader.update(dataset=dataset, num_workers=0, persistent_workers=False,
-                      sampler=dict(type='DefaultSampler', shuffle=False, round_up=False,
-                                   seed=self.seed))
+                      sampler=dict(type='DefaultSampler', shuffle=False, seed=self.seed))
         if self.batch_size:
             loader['batch_size'] = self.batch_size
         built = runner.build_dataloader(loader)
