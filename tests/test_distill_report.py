@@ -131,7 +131,8 @@ def test_the_committed_rows_come_out_as_issue_35_asks():
     from benchmarks.accuracy import diagnosis
     checks = {}
     for protocol in ('fashion-mnist-1k', 'fashion-mnist-5k'):
-        _, found = diagnosis.diagnosis(f'{RESULTS}/{protocol}', protocol)
+        res = diagnosis.load(f'{RESULTS}/{protocol}')
+        _, found = diagnosis.diagnosis(res, protocol, diagnosis.noise(res)['sd'])
         checks.update({(protocol, row): met for row, _, met in found})
     assert checks == {('fashion-mnist-1k', 'kd'): True, ('fashion-mnist-1k', 'dml'): True,
                       ('fashion-mnist-1k', 'kdcl_minlogit'): True,
@@ -142,12 +143,13 @@ def test_the_committed_rows_come_out_as_issue_35_asks():
 def test_the_committed_diagnosis_and_noise_files_are_those_the_results_give():
     from benchmarks.accuracy import diagnosis
     for protocol in ('fashion-mnist-1k', 'fashion-mnist-5k'):
-        text, _ = diagnosis.diagnosis(f'{RESULTS}/{protocol}', protocol)
+        res = diagnosis.load(f'{RESULTS}/{protocol}')
+        text, _ = diagnosis.diagnosis(res, protocol, diagnosis.noise(res)['sd'])
         with open(f'{RESULTS}/{protocol}/diagnosis.md') as f:
             assert f.read() == text + '\n', f'rebuild: python -m benchmarks.accuracy.run_table ' \
                 f'--protocol {protocol} --report-only'
         with open(f'{RESULTS}/{protocol}/noise.json') as f:
-            assert json.load(f) == json.loads(json.dumps(diagnosis.noise(f'{RESULTS}/{protocol}')))
+            assert json.load(f) == json.loads(json.dumps(diagnosis.noise(res)))
 
 
 # -- the command line --------------------------------------------------------------------------

@@ -20,21 +20,25 @@ TEACHER_KINDS = ('kd', 'kd_early', 'iekd')  # frozen-teacher rows with the teach
 MIN_SEEDS = 3  # rows whose paired differences enter the noise floor
 
 
-def runs(results_dir, row):
-    """The row's result files as the report reads them, ``{seed: run}``."""
-    paths = sorted(glob.glob(osp.join(results_dir, row, 'seed*.json')))
-    return {r['seed']: r for r in map(dr.load, paths)}
+def load(results_dir):
+    """``{row: {seed: run}}``: every row's result files as the report reads them, read once."""
+    out = {}
+    for key in ROWS:
+        paths = sorted(glob.glob(osp.join(results_dir, key, 'seed*.json')))
+        if paths:
+            out[key] = {r['seed']: r for r in map(dr.load, paths)}
+    return out
 
 
-def noise(results_dir):
+def noise(res):
     """``{'sd': {metric: pooled std of one paired comparison}, 'rows': [...], 'pairs': n}`` over
-    every row with a baseline and >= ``MIN_SEEDS`` seeds of both."""
+    every row with a baseline and >= ``MIN_SEEDS`` seeds of both (``res`` from :func:`load`)."""
     groups = {m: [] for m in ('top1', 'ECE', 'NLL', 'fit')}
     rows, pairs = [], 0
     for key, (_, _, _, base, _) in ROWS.items():
         if not base:
             continue
-        mine, theirs = runs(results_dir, key), runs(results_dir, base)
+        mine, theirs = res.get(key, {}), res.get(base, {})
         seeds = [s for s in mine if s in theirs]
         if len(seeds) < MIN_SEEDS:
             continue
@@ -51,14 +55,13 @@ def noise(results_dir):
                 'every row with >= 3 seeds; 1.96 sd is the noise floor of one pair')
 
 
-def teachers(results_dir, kind, protocol):
+def teachers(res, kind, protocol):
     """``{seed: held-out top-1}`` of the teacher a teacher-student row distils from: the
     teacher row's end, or its test top-1 at the first lr drop (ESKD (b))."""
     if kind not in TEACHER_KINDS:
         return {}
     epoch = PROTOCOLS[protocol]['milestones'][0] if kind == 'kd_early' else None
-    paths = sorted(glob.glob(osp.join(results_dir, 'teacher', 'seed*.json')))
-    return dict(dr.teacher_top1(p, epoch) for p in paths)
+    return {seed: dr.top1_at(run, epoch) for seed, run in res.get('teacher', {}).items()}
 
 
 def expected(protocol, key, row_report):
@@ -74,9 +77,9 @@ def expected(protocol, key, row_report):
     return '', None
 
 
-def diagnosis(results_dir, protocol):
-    """``(markdown table, [(row, expectation, met)])`` of every row with a baseline."""
-    sd = (noise(results_dir) or {}).get('sd', {})
+def diagnosis(res, protocol, sd):
+    """``(markdown table, [(row, expectation, met)])`` of every row with a baseline (``res``
+    from :func:`load`, ``sd`` the noise's ``sd``)."""
     lines = ['| row | seeds | verdict: Δ test top-1 (pt) | ECE | NLL | Δ fit / Δ gap (pt) | '
              'causes | notes | each seed alone (one pair, noise floor) | asked | met? |',
              '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
@@ -84,11 +87,11 @@ def diagnosis(results_dir, protocol):
     for key, (label, _, kind, base, _) in ROWS.items():
         if not base:
             continue
-        mine, theirs = runs(results_dir, key), runs(results_dir, base)
+        mine, theirs = res.get(key), res.get(base)
         if not mine or not theirs:
             continue
         pairs = dr.pair(list(mine.values()), list(theirs.values()))
-        t = teachers(results_dir, kind, protocol)
+        t = teachers(res, kind, protocol)
         rep = dr.diagnose(pairs, sd, t)
         v = rep['verdicts']
         seeds = []
@@ -123,13 +126,14 @@ def diagnosis(results_dir, protocol):
 
 def write(results_dir, protocol):
     """Write ``noise.json`` and ``diagnosis.md`` of a protocol's results; the checks."""
-    n = noise(results_dir)
+    res = load(results_dir)
+    n = noise(res)
     if n is None:
         return []
     with open(osp.join(results_dir, 'noise.json'), 'w') as f:
         json.dump(n, f, indent=1)
         f.write('\n')
-    text, checks = diagnosis(results_dir, protocol)
+    text, checks = diagnosis(res, protocol, n['sd'])
     with open(osp.join(results_dir, 'diagnosis.md'), 'w') as f:
         f.write(text + '\n')
     return checks

@@ -219,13 +219,18 @@ def teacher_top1(path, epoch=None):
     """A teacher's held-out top-1 (its result file or work dir), at ``epoch`` (a middle-epoch
     teacher, ESKD (b)) or at its end."""
     t = load(path)
+    return t['seed'], top1_at(t, epoch)
+
+
+def top1_at(run, epoch=None):
+    """A run's held-out top-1 at ``epoch`` (from its validation curve), or at its end."""
     if epoch is None:
-        return t['seed'], t['metrics']['top1']
-    at = dict(t['test_curve'])
+        return run['metrics']['top1']
+    at = dict(run['test_curve'])
     if epoch not in at:
-        raise ReportError(f'--teacher-epoch {epoch}: {path} validated at epochs '
+        raise ReportError(f'--teacher-epoch {epoch}: {run["path"]} validated at epochs '
                           f'{sorted(at)} only')
-    return t['seed'], float(at[epoch])
+    return float(at[epoch])
 
 
 def read_noise(path):
