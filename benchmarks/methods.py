@@ -29,6 +29,8 @@ class Variant:
         gpu: run by the GPU check (a family unless False).
         cost_as: the family whose step time estimates this row's (the GPU check's planner);
             defaults to ``name``.
+        teacher: the row whose checkpoint is the frozen teacher (kinds 'kd' and 'iekd'):
+            resnet20 ('teacher') unless the student is the larger network.
     """
     name: str
     config: str
@@ -40,6 +42,7 @@ class Variant:
     family: bool = True
     gpu: bool = None
     cost_as: str = None
+    teacher: str = 'teacher'
 
     @property
     def on_gpu(self):
@@ -95,6 +98,11 @@ METHODS = [
            'https://arxiv.org/abs/1503.02531', 'https://github.com/megvii-research/mdistiller',
            variants=(
                Variant('kd', f'kd/kd_{KD_PAIR}', 'kd', 'Hinton KD', 'kd', 'resnet8x0.5', True),
+               # a student larger than its teacher (IE-KD's Fig. 1(b); fashion-mnist-1k only)
+               Variant('kd-r20', 'kd/kd_resnet8x0.5_resnet20_1xb128_fashion-mnist-1k.py',
+                       'kd_r20',
+                       'Hinton KD, student larger (resnet8x0.5 > resnet20; vs resnet20 alone)',
+                       'kd', 'teacher', family=False, cost_as='kd', teacher='resnet8x0.5'),
            )),
     Method('pskd', 'PS-KD', 'Self-Knowledge Distillation with Progressive Refinement of Targets',
            'https://arxiv.org/abs/2006.12000', 'https://github.com/lgcnsai/PS-KD-Pytorch',
@@ -155,9 +163,17 @@ METHODS = [
                Variant('iekd-stage2', f'iekd/iekd_{KD_PAIR}', 'iekd', 'IE-KD', 'iekd',
                        'resnet8x0.5', True),
                Variant('iekd-stage1', f'iekd/iekd-stage1_resnet20_1xb128_{FM}.py'),
-               Variant('iekd-ft', f'iekd/iekd-ft_{KD_PAIR}', gpu=False),
                Variant('iekd-kd', f'iekd/iekd-kd_{KD_PAIR}', 'iekd_kd', 'IE-KD + KD', 'iekd',
                        'resnet8x0.5', family=False, cost_as='iekd-stage2'),
+               Variant('iekd-at', f'iekd/iekd-at_{KD_PAIR}', 'ieat', 'IE-AT', 'iekd',
+                       'resnet8x0.5', family=False, cost_as='iekd-stage2'),
+               Variant('iekd-ft', f'iekd/iekd-ft_{KD_PAIR}', 'ieft', 'IE-FT', 'iekd',
+                       'resnet8x0.5', gpu=False),
+               # a student larger than its teacher (the paper's Fig. 1(b); fashion-mnist-1k only)
+               Variant('iekd-r20', 'iekd/iekd_resnet8x0.5_resnet20_1xb128_fashion-mnist-1k.py',
+                       'iekd_r20', 'IE-KD, student larger (resnet8x0.5 > resnet20; vs resnet20 '
+                       'alone)', 'iekd', 'teacher', family=False, cost_as='iekd-stage2',
+                       teacher='resnet8x0.5'),
                Variant('iedml', f'iekd/iedml_2xresnet8_1xb128_{FM}.py', 'iedml',
                        'IE-DML (2 x resnet8, student 0)', 'online', 'alone'),
            )),
@@ -178,6 +194,12 @@ METHODS = [
            'https://arxiv.org/abs/1612.03928',
            'https://github.com/szagoruyko/attention-transfer',
            variants=(Variant('at', f'at/at_{KD_PAIR}', 'at', 'AT', 'kd', 'resnet8x0.5'), )),
+    # the FT that IE-FT is compared with: the IE-KD code's (its paraphraser is IE-KD's stage 1)
+    Method('ft', 'FT', 'Paraphrasing Complex Network: Network Compression via Factor Transfer',
+           'https://arxiv.org/abs/1802.04977',
+           'https://github.com/Jangho-Kim/Factor-Transfer-pytorch',
+           variants=(Variant('ft', f'ft/ft_{KD_PAIR}', 'ft', 'FT (factor transfer)', 'iekd',
+                             'resnet8x0.5', family=False, cost_as='iekd-ft'), )),
     Method('takd', 'TAKD', 'Improved Knowledge Distillation via Teacher Assistant',
            'https://arxiv.org/abs/1902.03393',
            'https://github.com/imirzadeh/Teacher-Assistant-Knowledge-Distillation',

@@ -216,3 +216,19 @@ def test_curve_reads_the_diagnostics_fit_instead_of_scoring_again():
     runner.iter = 240
     with pytest.raises(AssertionError, match='scored a second time'):
         CurveHook('accuracy/top1', _Refuses(_Data(images))).after_val_epoch(runner, {})
+
+
+@needs_data
+def test_smoke_larger_student_distils_from_the_resnet8x05_row(tmp_path):
+    """IE-KD with a student larger than its teacher: the harness trains resnet8x0.5 alone as the
+    teacher, IE-KD's stage 1 on it, then the resnet20 student."""
+    run('--smoke', str(tmp_path), '--rows', 'iekd_r20', '--seeds', '0', '--no-report')
+    r = json.loads((tmp_path / 'results' / 'iekd_r20' / 'seed0.json').read_text())
+    assert (r['protocol']['student'], r['protocol']['teacher']) == ('resnet20', 'resnet8x0.5')
+    work = tmp_path / 'work'
+    assert (work / 'resnet8x0.5' / 'seed0' / 'epoch_2.pth').is_file()
+    assert (work / 'iekd_stage1_resnet8x0.5' / 'seed0' / 'epoch_2.pth').is_file()
+    assert not (work / 'teacher').exists()  # resnet20 is not trained for this row
+    s1 = torch.load(work / 'iekd_stage1_resnet8x0.5' / 'seed0' / 'epoch_2.pth',
+                    map_location='cpu', weights_only=False)['state_dict']
+    assert s1['auto_encoder.encoder.1.weight'].shape[1] == 32  # resnet8x0.5's layer3

@@ -5,6 +5,7 @@ and refuses a row a protocol lacks; the report's paired interval and Î”test-vs-Î
 against hand values."""
 import glob
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -30,6 +31,7 @@ PROTOCOL_WORDS = ('dataset=dict(indices=', 'max_epochs', 'milestones', 'val_inte
                   'fashion-mnist-1k/', 'fashion-mnist-5k/')
 TEACHER_1K = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-1k/'
 TAKD_1K = 'work_dirs/takd_chain_fashion-mnist-1k/'
+SMALL_TEACHER_1K = 'work_dirs/resnet8x0.5_1xb128_fashion-mnist-1k/'
 
 
 def test_the_protocol_is_the_fitting_regimes():
@@ -79,9 +81,12 @@ def test_a_1k_config_resolves_to_the_protocols_keys(rel):
     text = cfg.pretty_text
     assert '5k/' not in text and 'fashion-mnist-5k.py' not in text.replace(
         "_base_", ""), f'{rel} still points at a 5k checkpoint or config'
-    if cfg.model.get('teacher_ckpt'):  # the protocol's teacher, or TAKD's 1k assistant
+    if cfg.model.get('teacher_ckpt'):  # the protocol's teacher, or TAKD's 1k assistant, or
+        # resnet8x0.5 alone for a larger student
         assert cfg.model.teacher_ckpt.startswith(
-            TAKD_1K if 'takd-stage2' in rel else TEACHER_1K), rel
+            TAKD_1K if 'takd-stage2' in rel
+            else SMALL_TEACHER_1K if re.search(r'(stage1_resnet8x0\.5|resnet8x0\.5_resnet20)_', rel)
+            else TEACHER_1K), rel
 
 
 @pytest.mark.parametrize('rel', [r for r in LEAVES_1K if osp.isfile(osp.join(
@@ -168,12 +173,29 @@ def test_small_effects_ask_five_seeds():
 def test_directions_table_from_results():
     res = {'resnet8x0.5': {s: _run(80.0, 99.0) for s in range(3)},
            'kd': {s: _run(81.0 + 0.1 * s, 99.5) for s in range(3)},
-           'iekd': {s: _run(80.5, 99.5) for s in range(3)}, 'takd': {0: _run(81.5, 99.0)}}
+           'ft': {s: _run(81.0, 99.5) for s in range(3)},
+           'iekd': {s: _run(80.5, 99.5) for s in range(3)}, 'takd': {0: _run(81.5, 99.0)},
+           'teacher': {s: _run(85.0, 99.9) for s in range(3)},
+           'kd_r20': {s: _run(84.0 + 0.2 * s, 99.9) for s in range(3)}}
     text = directions_text(res)
     kd = next(line for line in text.splitlines() if line.startswith('| Hinton KD'))
     assert '+1.10 [' in kd and '+1.00, +1.10, +1.20' in kd and '| yes' in kd
     assert 'seeds asked' not in kd  # |1.1| > 2 x 0.1 over 3 seeds
-    iekd = next(line for line in text.splitlines() if line.startswith('| IE-KD |'))
-    assert 'vs Hinton KD' in iekd and '| no' in iekd  # 80.5 against 81.0-81.2
+    # IE-KD's claim is against FT (its inheritance loss), not Hinton KD
+    iekd = next(line for line in text.splitlines() if 'IE-KD > FT' in line)
+    assert iekd.startswith('| IE-KD |') and 'IE-KD vs FT' in iekd and '| no' in iekd
+    assert not any('IE-KD > Hinton KD' in line for line in text.splitlines())
     takd = next(line for line in text.splitlines() if line.startswith('| TAKD'))
-    assert '+0.50 (seed 0) vs Hinton KD' in takd and '1 seed: above' in takd  # 81.5 - 81.0
+    assert '+0.50 (seed 0); TAKD vs Hinton KD' in takd and '1 seed: above' in takd
+    # a claim that the row is below: KD with a larger student under the student alone
+    below = next(line for line in text.splitlines() if 'KD < the student alone' in line)
+    assert '-0.80 [' in below and '| yes (the 95 % interval is below)' in below
+
+
+def test_verdict_reads_the_claimed_side():
+    assert verdict([1.0, 1.2, 0.8]).startswith('yes (the 95 % interval is above)')
+    assert verdict([1.0, 1.2, 0.8], sign=-1).startswith('no (the 95 % interval is above)')
+    assert verdict([-1.0, -1.2, -0.8], sign=-1).startswith('yes (the 95 % interval is below)')
+    assert verdict([-0.5], sign=-1) == '1 seed: below; not resolved'
+    assert verdict([0.5], sign=-1) == '1 seed: not below; not resolved'
+    assert verdict([1.0, -1.0, 0.5]).startswith('not resolved (mean above')

@@ -264,3 +264,60 @@ def test_kdcl_imagenet_gives_mobilenetv2_its_own_lr_and_weight_decay():
                                  'kdcl/kdcl-naive_2xresnet32_1xb64_cifar100.py'])
 def test_naive_configs_choose_per_sample(rel):
     assert load(rel).model.ensemble == dict(type='Naive', per='sample')
+
+
+# 9. FT as the IE-KD code runs it (processors/FT.py, config/ft/cifar100/resnet56-20.yaml):
+# L = CE + 500 L_FT, L_FT = mean |F_S / |F_S| - F_T / |F_T||, F_T from the paraphraser (the
+# stage-1 auto-encoder's encoder, frozen), F_S from a translator on the student's map
+@pytest.mark.parametrize('protocol', ['fashion-mnist-1k', 'fashion-mnist-5k'])
+def test_ft_is_the_iekd_codes_factor_transfer(protocol, tmp_path):
+    from conftest import standin_checkpoints
+    cfg = load(f'ft/ft_resnet20_resnet8x0.5_1xb128_{protocol}.py')
+    assert losses_of(cfg).keys() == {'loss_ft'}
+    assert (losses_of(cfg).loss_ft.type, losses_of(cfg).loss_ft.loss_weight) == ('FTLoss', 500.0)
+    assert cfg.model.architecture.head.loss.loss_weight == 1.0  # CE unweighted
+    conn = cfg.model.distiller.connectors
+    assert (conn.translator.type, conn.translator.in_channel, conn.translator.out_channel) == \
+        ('Translator', 32, 16)
+    assert (conn.teacher_factor.type, conn.teacher_factor.in_channels,
+            conn.teacher_factor.factor_channels) == ('IETeacherFactor', 64, 16)
+    # the paraphraser is IE-KD's stage 1 of the same protocol (one checkpoint for both)
+    iekd = load(f'iekd/iekd_resnet20_resnet8x0.5_1xb128_{protocol}.py')
+    assert conn.teacher_factor.stage1_checkpoint == \
+        iekd.model.distiller.connectors.teacher_factor.stage1_checkpoint
+    standin_checkpoints(cfg, tmp_path)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(cfg.model)
+    model.eval()
+    torch.manual_seed(0)
+    x = torch.randn(4, 1, 28, 28)
+    losses = model.loss(x, [DataSample().set_gt_label(i) for i in range(4)])
+    with torch.no_grad():
+        fs = model.distiller.connectors['translator'](
+            model.student.backbone(x)[-1])
+        ft = model.distiller.connectors['teacher_factor'](model.teacher.backbone(x)[-1])
+    hand = (torch.nn.functional.normalize(fs.flatten(1)) -
+            torch.nn.functional.normalize(ft.flatten(1))).abs().mean()
+    assert losses['distill.loss_ft'].item() == pytest.approx(500 * hand.item(), rel=1e-4)
+
+
+# 10. a student larger than its teacher (IE-KD's Fig. 1(b)): the resnet20 -> resnet8x0.5 recipes
+# with the networks swapped, the IE factor half the student's width
+def test_larger_student_pair_swaps_the_networks_and_keeps_the_recipes():
+    kd, kd_ref = (load(f'kd/kd_{pair}_1xb128_fashion-mnist-1k.py')
+                  for pair in ('resnet8x0.5_resnet20', 'resnet20_resnet8x0.5'))
+    for cfg in (kd, load('iekd/iekd_resnet8x0.5_resnet20_1xb128_fashion-mnist-1k.py')):
+        m = cfg.model
+        assert (m.architecture.backbone.arch, m.architecture.head.in_channels) == ('resnet20', 64)
+        assert (m.teacher.backbone.arch, m.teacher.head.in_channels) == ('resnet8x0.5', 32)
+        assert m.teacher_config == 'configs/baseline/resnet8x0.5_1xb128_fashion-mnist-1k.py'
+    assert kd.model.distiller == kd_ref.model.distiller
+    assert kd.model.architecture.head.loss == kd_ref.model.architecture.head.loss
+    ie = load('iekd/iekd_resnet8x0.5_resnet20_1xb128_fashion-mnist-1k.py').model.distiller
+    assert (ie.connectors.inheritance.in_channels, ie.connectors.inheritance.factor_channels,
+            ie.connectors.teacher_factor.in_channels) == (64, 32, 32)
+    stage1 = load('iekd/iekd-stage1_resnet8x0.5_1xb128_fashion-mnist-1k.py').model
+    assert (stage1.teacher.backbone.arch, stage1.auto_encoder.in_channels,
+            stage1.auto_encoder.factor_channels) == ('resnet8x0.5', 32, 32)
+    assert ie.connectors.teacher_factor.stage1_checkpoint.startswith(
+        'work_dirs/iekd-stage1_resnet8x0.5_1xb128_fashion-mnist-1k/')

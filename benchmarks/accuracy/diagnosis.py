@@ -14,7 +14,7 @@ import os.path as osp
 
 from mmkd_plugins.evaluation import distill_report as dr
 
-from .protocol import PROTOCOLS, ROWS
+from .protocol import PROTOCOLS, ROWS, TEACHERS
 
 TEACHER_KINDS = ('kd', 'kd_early', 'iekd')  # frozen-teacher rows with the teacher's files here
 MIN_SEEDS = 3  # rows whose paired differences enter the noise floor
@@ -55,13 +55,15 @@ def noise(res):
                 'every row with >= 3 seeds; 1.96 sd is the noise floor of one pair')
 
 
-def teachers(res, kind, protocol):
-    """``{seed: held-out top-1}`` of the teacher a teacher-student row distils from: the
-    teacher row's end, or its test top-1 at the first lr drop (ESKD (b))."""
+def teachers(res, key, protocol):
+    """``{seed: held-out top-1}`` of the teacher the teacher-student row ``key`` distils from:
+    its teacher row's end (resnet20, or resnet8x0.5 for a larger student), or the teacher's
+    test top-1 at the first lr drop (ESKD (b))."""
+    kind = ROWS[key][2]
     if kind not in TEACHER_KINDS:
         return {}
     epoch = PROTOCOLS[protocol]['milestones'][0] if kind == 'kd_early' else None
-    return {seed: dr.top1_at(run, epoch) for seed, run in res.get('teacher', {}).items()}
+    return {seed: dr.top1_at(run, epoch) for seed, run in res.get(TEACHERS[key], {}).items()}
 
 
 def expected(protocol, key, row_report):
@@ -84,14 +86,14 @@ def diagnosis(res, protocol, sd):
              'causes | notes | each seed alone (one pair, noise floor) | asked | met? |',
              '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
     checks = []
-    for key, (label, _, kind, base, _) in ROWS.items():
+    for key, (label, _, _, base, _) in ROWS.items():
         if not base:
             continue
         mine, theirs = res.get(key), res.get(base)
         if not mine or not theirs:
             continue
         pairs = dr.pair(list(mine.values()), list(theirs.values()))
-        t = teachers(res, kind, protocol)
+        t = teachers(res, key, protocol)
         rep = dr.diagnose(pairs, sd, t)
         v = rep['verdicts']
         seeds = []

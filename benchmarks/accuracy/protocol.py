@@ -40,11 +40,16 @@ N_TRAIN_CURVE = 1000  # training images scored at every validation (train accura
 C = 'configs/'
 TEACHER_CFG = C + 'teachers/resnet20_1xb128_fashion-mnist-5k.py'
 STAGE1_CFG = C + 'iekd/iekd-stage1_resnet20_1xb128_fashion-mnist-5k.py'
+# the IE-KD stage 1 (FT's paraphraser) of each teacher row
+STAGE1 = {'teacher': STAGE1_CFG,
+          'resnet8x0.5': C + 'iekd/iekd-stage1_resnet8x0.5_1xb128_fashion-mnist-1k.py'}
 TAKD1_CFG = C + 'takd/takd-stage1_resnet20_resnet14_1xb128_fashion-mnist-5k.py'
 
 # key: (label, config, kind, baseline row, core row), read from the one list of methods
 # (benchmarks/methods.py); core rows first. Online rows report student 0.
 ROWS = {v.row: (v.label, C + v.config, v.kind, v.baseline, v.core) for v in table_rows()}
+# the row whose checkpoint each frozen-teacher row distils from
+TEACHERS = {v.row: v.teacher for v in table_rows()}
 CALIBRATION = [dict(type='Accuracy', topk=(1, )), dict(type='ECE'), dict(type='AURC'),
                dict(type='EAURC'), dict(type='NLL')]
 

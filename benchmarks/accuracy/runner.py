@@ -21,7 +21,7 @@ from mmkd_plugins.engine.hooks import DistillDiagnosticsHook
 from mmkd_plugins.evaluation import reliability_bins
 from mmkd_plugins.utils import sample_labels, unwrap_model
 
-from .protocol import (CALIBRATION, N_TRAIN_CURVE, REPO, ROWS, STAGE1_CFG, TAKD1_CFG,
+from .protocol import (CALIBRATION, N_TRAIN_CURVE, REPO, ROWS, STAGE1, TAKD1_CFG, TEACHERS,
                        metric_key, protocol_config, protocol_rows)
 
 
@@ -192,20 +192,22 @@ class Table:
                 f'{self.settings.protocol!r}; its rows are {protocol_rows(self.settings.protocol)}')
         return config
 
-    def teacher_ckpt(self, seed, epoch=None):
+    def teacher_ckpt(self, seed, epoch=None, row='teacher'):
+        """The checkpoint of ``row`` (the teacher, or a baseline serving as one) for ``seed``,
+        retrained into the work folder when missing."""
         epoch = epoch or self.settings.epochs
-        ckpt = osp.join(self.settings.work, 'teacher', f'seed{seed}', f'epoch_{epoch}.pth')
+        ckpt = osp.join(self.settings.work, row, f'seed{seed}', f'epoch_{epoch}.pth')
         if not osp.isfile(ckpt):
-            self.run_row('teacher', seed, force=True)
+            self.run_row(row, seed, force=True)
         return ckpt
 
-    def _distilled(self, name, config, seed):
+    def _distilled(self, name, config, seed, teacher_row='teacher'):
         """Train a prerequisite distillation run (from the seed's teacher) once; its last
         checkpoint."""
         work = osp.join(self.settings.work, name, f'seed{seed}')
         ckpt = osp.join(work, f'epoch_{self.settings.epochs}.pth')
         if not osp.isfile(ckpt):
-            teacher = self.teacher_ckpt(seed)
+            teacher = self.teacher_ckpt(seed, row=teacher_row)
             print(f'[table] {name}, seed {seed}', flush=True)
 
             def edit(cfg):
@@ -214,8 +216,10 @@ class Table:
             self._prereq_seconds(f'{name}_seed{seed}', s)
         return ckpt
 
-    def stage1_ckpt(self, seed):
-        return self._distilled('iekd_stage1', self.config(STAGE1_CFG), seed)
+    def stage1_ckpt(self, seed, teacher_row='teacher'):
+        """IE-KD's stage 1 (FT's paraphraser) on ``teacher_row``'s checkpoint."""
+        name = 'iekd_stage1' if teacher_row == 'teacher' else f'iekd_stage1_{teacher_row}'
+        return self._distilled(name, self.config(STAGE1[teacher_row]), seed, teacher_row)
 
     def assistant(self, seed):
         """TAKD's assistant (resnet14), exported as a plain classifier for stage 2."""
@@ -247,12 +251,12 @@ class Table:
                 return json.load(f)
         teacher = None
         if kind in ('kd', 'iekd'):
-            teacher = self.teacher_ckpt(seed)
+            teacher = self.teacher_ckpt(seed, row=TEACHERS[key])
         elif kind == 'kd_early':
             teacher = self.teacher_ckpt(seed, epoch=self.settings.epochs // 2)
         elif kind == 'takd':
             teacher = self.assistant(seed)
-        stage1 = self.stage1_ckpt(seed) if kind == 'iekd' else None
+        stage1 = self.stage1_ckpt(seed, TEACHERS[key]) if kind == 'iekd' else None
 
         def edit(cfg):
             if teacher is not None:

@@ -46,6 +46,12 @@ teacher_work_dir = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-5k'
 teacher_ckpt = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-5k/epoch_40.pth'
 teacher_early_ckpt = 'work_dirs/teachers/resnet20_1xb128_fashion-mnist-5k/epoch_20.pth'
 iekd_stage1_ckpt = 'work_dirs/iekd-stage1_resnet20_1xb128_fashion-mnist-5k/epoch_40.pth'
+# the teacher of a student larger than it (IE-KD's Fig. 1(b)): resnet8x0.5 alone, and its IE-KD
+# stage 1 (configs/kd/kd_resnet8x0.5_resnet20_*, configs/iekd/iekd*_resnet8x0.5_*)
+small_teacher_config = 'configs/baseline/resnet8x0.5_1xb128_fashion-mnist-5k.py'
+small_teacher_ckpt = 'work_dirs/resnet8x0.5_1xb128_fashion-mnist-5k/epoch_40.pth'
+iekd_stage1_small_teacher_ckpt = ('work_dirs/iekd-stage1_resnet8x0.5_1xb128_fashion-mnist-5k/'
+                                  'epoch_40.pth')
 takd_assistant_ckpt = 'work_dirs/takd_chain_fashion-mnist-5k/stage1_student.pth'
 takd_assistant_how = ('it is the exported student of stage 1: run the chain, `python '
                       'tools/takd_chain.py configs/takd/takd-stage1_resnet20_resnet14_1xb128_'
