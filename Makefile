@@ -1,5 +1,6 @@
-# make demo   install (cached) + train the Fashion-MNIST baseline on CPU, print its top-1
-# make test   install (cached) + run the test suite
+# make demo   install classification (mmcv-lite: nothing to build) + train the Fashion-MNIST
+#             baseline on CPU, print its top-1
+# make test   install everything (mmcv with its ops, built once and cached; mmdet) + the test suite
 # make bench  install (cached) + the step-time / throughput benchmarks (benchmarks/speed/)
 # make table  install (cached) + the accuracy table (benchmarks/accuracy/; resumes; hours on 2 cores)
 # make teachers  train the Fashion-MNIST teacher the distillation configs need (when missing)
@@ -8,24 +9,27 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export VENV
 
-.PHONY: install demo demo-detection test bench table teachers clean
+.PHONY: install install-lite demo demo-detection test bench table teachers clean
 
 install:
-	bash scripts/install.sh
+	bash scripts/install.sh full
 
-demo: install
+install-lite:
+	bash scripts/install.sh lite
+
+demo: install-lite
 	$(PY) tools/train.py configs/baseline/resnet20_1xb128_fashion-mnist.py --work-dir work_dirs/demo
 
 test: install
 	$(PY) -m pytest -q tests
 
-teachers: install
+teachers: install-lite
 	$(PY) tools/train_teachers.py
 
-bench: install
+bench: install-lite
 	$(PY) -m benchmarks.run_all
 
-table: install
+table: install-lite
 	$(PY) -m benchmarks.accuracy.run_table
 
 clean:

@@ -51,10 +51,14 @@ setup(
     package_data={'mmkd_plugins': ['.mim/model-index.yml', '.mim/configs/**/*',
                                    '.mim/tools/**/*']},
     python_requires='>=3.11',
-    # The stack is pinned in constraints.txt and installed by scripts/install.sh (mmcv needs a
-    # source build with ops); we only declare what we import.
-    install_requires=[
-        'torch', 'mmengine==0.10.7', 'mmcv==2.1.0', 'mmpretrain==1.2.0', 'mmrazor==1.0.0',
-        'mmdet==3.3.0', 'joblib'
-    ],
+    # The stack is pinned in constraints.txt and installed by scripts/install.sh. Classification
+    # and distillation by default; mmcv comes as one of two distributions that share the `mmcv`
+    # import name (install one, never both): `[lite]` (mmcv-lite, pure Python: everything but
+    # detection) or `[detection]` (mmcv with its compiled ops, built from source, and mmdet).
+    install_requires=['torch', 'mmengine==0.10.7', 'mmpretrain==1.2.0', 'mmrazor==1.0.0',
+                      'joblib'],
+    extras_require={
+        'lite': ['mmcv-lite==2.1.0'],
+        'detection': ['mmcv==2.1.0', 'mmdet==3.3.0'],
+    },
 )

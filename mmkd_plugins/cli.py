@@ -11,6 +11,7 @@ A tool builds its parser with :class:`ArgumentParser` and runs its ``main`` thro
   for a developer who wants the stack.
 """
 import argparse
+import importlib.util
 import os
 import os.path as osp
 import sys
@@ -51,6 +52,54 @@ def positive_int(value):
     if n < 1:
         raise argparse.ArgumentTypeError(f'{value} must be >= 1')
     return n
+
+
+# What a detection config needs beyond the classification install (``make demo``: mmcv-lite,
+# no compiled ops, no mmdet), and the command that adds it.
+DETECTION_MODULES = ('mmdet', 'mmcv._ext')
+DETECTION_HINT = ('make demo-detection (or: bash scripts/install.sh full; pip users: pip '
+                  'uninstall mmcv-lite, then pip install "mmkd-plugins[detection]")')
+
+
+def importable(name):
+    """Whether module ``name`` can be found (without importing it)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a parent package missing
+        return False
+
+
+def require_stack(cfg, config):
+    """Stop in one line when ``cfg`` (from file ``config``) is a detection config
+    (``default_scope='mmdet'``) and this install lacks mmdet or mmcv's compiled ops."""
+    if cfg.get('default_scope') != 'mmdet':
+        return
+    missing = [m for m in DETECTION_MODULES if not importable(m)]
+    if missing:
+        raise ToolError(f'{config} is a detection config, and this install has no '
+                        f'{" and no ".join(missing)} (the classification install, mmcv-lite); '
+                        f'add detection with: {DETECTION_HINT}')
+
+
+def load_config(path):
+    """``Config.fromfile(path)``, checked by :func:`require_stack`; a detection config that
+    cannot even be read for lack of mmdet (an ``mmdet::`` base, a module of ``custom_imports``
+    that imports it) stops with the same one-line hint."""
+    from mmengine.config import Config
+    try:
+        cfg = Config.fromfile(path)
+    except Exception as e:
+        chain, cause = [], e
+        while cause is not None and len(chain) < 10:  # mmengine wraps the ImportError
+            chain.append(cause)
+            cause = cause.__cause__ or cause.__context__
+        if any('mmdet' in str(c) for c in chain) and not importable('mmdet'):
+            raise ToolError(f'{path} is a detection config, and this install has no mmdet (the '
+                            f'classification install, mmcv-lite); add detection with: '
+                            f'{DETECTION_HINT}') from e
+        raise
+    require_stack(cfg, path)
+    return cfg
 
 
 def run(main):

@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
 # Idempotent install of the pinned OpenMMLab stack + mmkd-plugins (editable) into .venv/.
 #
+#   bash scripts/install.sh lite [--switch]   classification and distillation: mmcv-lite (no
+#                                            compiled ops, nothing to build), no mmdet
+#   bash scripts/install.sh full             + mmcv with its compiled ops (built once, cached)
+#                                            and mmdet: detection, the test suite, CI
+#
+# mmcv and mmcv-lite share the `mmcv` import name: the install switching levels uninstalls the
+# one before installing the other. `lite` on a venv that has the full stack keeps it (it runs
+# classification too); `lite --switch` replaces it with mmcv-lite.
+#
 #   VENV=.venv            where the virtual environment lives
 #   PYTHON=python3        the interpreter that creates it (3.11)
 #   MMKD_CACHE=~/.cache/mmkd-plugins   where the built mmcv wheel is kept, keyed by torch version
@@ -12,6 +21,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+LEVEL=${1:-full}
+SWITCH=${2:-}
+if [[ $LEVEL != lite && $LEVEL != full ]] || [[ -n $SWITCH && $SWITCH != --switch ]]; then
+  echo "scripts/install.sh: level '$*': use 'lite' (classification on mmcv-lite), 'lite --switch'" \
+       "(replace a full install by lite) or 'full' (mmcv with ops + mmdet)" >&2
+  exit 2
+fi
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 MMKD_CACHE=${MMKD_CACHE:-$HOME/.cache/mmkd-plugins}
@@ -21,15 +37,20 @@ t0=$(date +%s)
 log() { echo "[install $(( $(date +%s) - t0 ))s] $*"; }
 
 # The stamp records the inputs of the install; if they are unchanged, there is nothing to do.
-want="$(cat constraints.txt setup.py scripts/install.sh | sha1sum | cut -c1-16) $TORCH_SPEC ${FORCE_CUDA:-0}"
-if [[ -f $STAMP && "$(cat "$STAMP")" == "$want" ]]; then
-  log "up to date ($VENV)"; exit 0
+inputs="$(cat constraints.txt setup.py scripts/install.sh | sha1sum | cut -c1-16) $TORCH_SPEC ${FORCE_CUDA:-0}"
+have=$(cat "$STAMP" 2>/dev/null || true)
+if [[ $have == "$inputs $LEVEL" ]] || [[ $LEVEL == lite && -z $SWITCH && $have == "$inputs full" ]]; then
+  log "up to date ($VENV, ${have##* })"; exit 0
 fi
 
 [[ -x $VENV/bin/python ]] || { log "creating $VENV"; "$PYTHON" -m venv "$VENV"; }
 PY=$(cd "$VENV" && pwd)/bin/python
 PIP=("$PY" -m pip --disable-pip-version-check -q)
 C=(-c "$ROOT/constraints.txt")
+if [[ $LEVEL == lite && -z $SWITCH ]] && "$PY" -c 'import mmcv.ops' 2>/dev/null; then
+  log "mmcv with its ops is installed: kept (it runs classification too; 'lite --switch' replaces it)"
+  LEVEL=full
+fi
 
 "$PY" -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, got {sys.version}"'
 log "torch: $TORCH_SPEC"
@@ -37,7 +58,17 @@ log "torch: $TORCH_SPEC"
 "${PIP[@]}" install "${C[@]}" $TORCH_SPEC
 "${PIP[@]}" install "${C[@]}" mmengine==0.10.7 "setuptools<81" wheel ninja
 
-if ! "$PY" -c 'import mmcv, mmcv.ops' 2>/dev/null; then
+installed() { "$PY" -m pip show -q "$1" >/dev/null 2>&1; }
+if [[ $LEVEL == lite ]]; then
+  # classification needs no compiled op: mmcv-lite is a pure-Python wheel of the same version
+  if installed mmcv; then log "switching to mmcv-lite: uninstalling mmcv (with ops) and mmdet"; fi
+  "${PIP[@]}" uninstall -y mmdet mmcv >/dev/null 2>&1 || true
+  installed mmcv-lite || "${PIP[@]}" install "${C[@]}" mmcv-lite==2.1.0
+elif ! "$PY" -c 'import mmcv, mmcv.ops' 2>/dev/null; then
+  if installed mmcv-lite; then
+    log "switching to mmcv with ops: uninstalling mmcv-lite"
+    "${PIP[@]}" uninstall -y mmcv-lite
+  fi
   key=$("$PY" -c 'import torch; print(f"torch{torch.__version__}-cuda{torch.version.cuda}")')
   [[ ${FORCE_CUDA:-0} == 1 ]] && key="$key-forcecuda"
   wdir=$MMKD_CACHE/wheels/$key
@@ -62,8 +93,10 @@ if ! "$PY" -c 'import mmcv, mmcv.ops' 2>/dev/null; then
   "${PIP[@]}" install --no-deps "$whl"
 fi
 
-log "OpenMMLab packages"
-"${PIP[@]}" install "${C[@]}" mmcv==2.1.0 mmpretrain==1.2.0 mmdet==3.3.0 mmrazor==1.0.0 \
+log "OpenMMLab packages ($LEVEL)"
+DETECTION=()
+[[ $LEVEL == full ]] && DETECTION=(mmcv==2.1.0 mmdet==3.3.0)
+"${PIP[@]}" install "${C[@]}" "${DETECTION[@]}" mmpretrain==1.2.0 mmrazor==1.0.0 \
   joblib pytest matplotlib tensorboard
 # openmim (mim train/test/run/search): without its dependency opendatalab, which pulls openxlab,
 # which pins setuptools~=60.2 against torch's >=77 (mim itself never imports either).
@@ -91,5 +124,5 @@ if [[ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz && ! -f 
     log "WARNING: Fashion-MNIST missing: install the Debian package 'dataset-fashion-mnist'"
   fi
 fi
-echo "$want" > "$STAMP"
-log "done"
+echo "$inputs $LEVEL" > "$STAMP"
+log "done ($LEVEL)"

@@ -6,11 +6,11 @@ import os
 import os.path as osp
 
 import mmkd_plugins  # noqa: F401
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmkd_plugins.cli import ArgumentParser, checkpoint_path, existing_file, run
+from mmkd_plugins.cli import ArgumentParser, load_config, checkpoint_path, existing_file, run
 from mmkd_plugins.dist import setup_distributed
 
 
@@ -33,7 +33,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     cfg.launcher = args.launcher
     setup_distributed(cfg)
     if args.cfg_options is not None:

@@ -8,12 +8,12 @@ import os
 import os.path as osp
 
 import mmkd_plugins  # noqa: F401  (stack fixes + registrations, also without custom_imports)
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.hooks import Hook
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmkd_plugins.cli import ArgumentParser, existing_file, run
+from mmkd_plugins.cli import ArgumentParser, load_config, existing_file, run
 from mmkd_plugins.dist import setup_distributed
 from mmkd_plugins.distill_off import distill_off
 
@@ -96,7 +96,7 @@ def merge_args(cfg, args):
 
 def main():
     args = parse_args()
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(load_config(args.config), args)
     setup_distributed(cfg)  # gloo on CPU-only machines; our DDP wrapper
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     last = _LastValMetrics()
