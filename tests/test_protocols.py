@@ -199,3 +199,19 @@ def test_verdict_reads_the_claimed_side():
     assert verdict([-0.5], sign=-1) == '1 seed: below; not resolved'
     assert verdict([0.5], sign=-1) == '1 seed: not below; not resolved'
     assert verdict([1.0, -1.0, 0.5]).startswith('not resolved (mean above')
+
+
+def test_pskd_memory_entropy_reads_the_committed_curve():
+    """The PS-KD reading of README: on its 1,000 training images the memory's target starts
+    soft and ends near one-hot in every committed seed (the figure pskd_memory_entropy.png)."""
+    from benchmarks.accuracy.protocol import load_results
+    from benchmarks.accuracy.report import pskd_memory_entropy
+    memory = pskd_memory_entropy(load_results(osp.join(REPO, 'benchmarks', 'accuracy',
+                                                       'results', 'fashion-mnist-1k')))
+    assert sorted(memory) == [0, 1, 2, 3, 4]
+    for epochs, entropy, alpha in memory.values():
+        assert epochs[0] == 15 and entropy[0] > 0.4
+        late = [e for ep, e in zip(epochs, entropy) if ep >= 195]
+        assert late and max(late) < 0.06
+        assert alpha == sorted(alpha) and alpha[-1] == pytest.approx(0.8, abs=1e-6)
+    assert pskd_memory_entropy({'pskd': {0: {'diagnostics': []}}}) == {}

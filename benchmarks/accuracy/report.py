@@ -393,3 +393,35 @@ def figures(res, out_dir, milestones=()):
         fig.tight_layout()
         fig.savefig(osp.join(out_dir, 'reliability_pskd_vs_baseline.png'), dpi=90)
         plt.close(fig)
+    memory = pskd_memory_entropy(res)
+    if memory:
+        # PS-KD's target on its training images: the memory's entropy falls towards 0 (the
+        # one-hot label) as the network fits them; alpha_t on the right axis
+        fig, ax = plt.subplots(figsize=(6, 3.2))
+        for seed, (epochs, entropy, _) in sorted(memory.items()):
+            ax.plot(epochs, entropy, marker='.', label=f'seed {seed}')
+        ax.set_xlabel('epoch')
+        ax.set_ylabel('target entropy (nats)')
+        ax.set_ylim(bottom=0)
+        twin = ax.twinx()
+        epochs, _, alpha = memory[min(memory)]
+        twin.plot(epochs, alpha, 'k--', lw=1, label='alpha_t')
+        twin.set_ylabel('alpha_t')
+        twin.set_ylim(0, 1)
+        ax.legend(fontsize=7, loc='upper center')
+        ax.set_title('PS-KD: the entropy of its target (memory) on the training images', fontsize=9)
+        fig.tight_layout()
+        fig.savefig(osp.join(out_dir, 'pskd_memory_entropy.png'), dpi=90)
+        plt.close(fig)
+
+
+def pskd_memory_entropy(res):
+    """``{seed: (epochs, entropy of PS-KD's target on the training images, alpha_t)}`` from the
+    diagnostics of the committed PS-KD runs (empty where they predate the hook)."""
+    out = {}
+    for seed, r in sorted(res.get('pskd', {}).items()):
+        d = [x for x in r.get('diagnostics') or [] if 'student/target_entropy' in x]
+        if d:
+            out[seed] = ([x['epoch'] for x in d], [x['student/target_entropy'] for x in d],
+                         [x['alpha_t'] for x in d])
+    return out
