@@ -60,5 +60,7 @@ setup(
     extras_require={
         'lite': ['mmcv-lite==2.1.0'],
         'detection': ['mmcv==2.1.0', 'mmdet==3.3.0'],
+        # benchmarks/speed/bench_peer.py only: the peer toolbox our KD step is timed against
+        'peer': ['torchdistill==1.1.5', 'cython'],
     },
 )
