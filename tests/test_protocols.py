@@ -185,6 +185,7 @@ def test_directions_table_from_results():
     iekd = next(line for line in text.splitlines() if 'IE-KD > FT' in line)
     assert iekd.startswith('| IE-KD |') and 'IE-KD vs FT' in iekd and '| no' in iekd
     assert not any('IE-KD > Hinton KD' in line for line in text.splitlines())
+    assert iekd.endswith('; 3 of the 5 seeds asked |')  # issue #33: 5 for every IE claim
     takd = next(line for line in text.splitlines() if line.startswith('| TAKD'))
     assert '+0.50 (seed 0); TAKD vs Hinton KD' in takd and '1 seed: above' in takd
     # a claim that the row is below: KD with a larger student under the student alone
