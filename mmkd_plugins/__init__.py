@@ -8,7 +8,15 @@ stack fixes of :mod:`mmkd_plugins.compat`, then registers every class:
 - distillation algorithms, distillers, losses and connectors into mmrazor's registries;
 - hooks and metrics into mmengine's root registries, visible from every scope.
 """
-from . import compat
+from .cli import importable  # standard library only
+
+if not importable('mmcv'):  # pip installed us without one of the two extras
+    raise ImportError('mmkd-plugins needs mmcv, one of two distributions (never both): pip '
+                      'install "mmkd-plugins[lite]" (mmcv-lite: classification and distillation) '
+                      'or "mmkd-plugins[detection]" (mmcv with its compiled ops, and mmdet); or '
+                      'bash scripts/install.sh lite|full')
+
+from . import compat  # noqa: E402
 
 compat.apply()
 

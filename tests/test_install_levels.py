@@ -78,3 +78,17 @@ def test_require_stack_passes_classification_configs_and_a_full_install():
     else:
         with pytest.raises(ToolError, match='make demo-detection'):
             require_stack(det, 'det.py')
+
+
+def test_without_any_mmcv_the_import_names_the_two_extras(tmp_path):
+    """``pip install mmkd-plugins`` without an extra has no mmcv: importing the package says
+    which extra to add instead of failing deep inside mmengine."""
+    (tmp_path / 'sitecustomize.py').write_text(HIDE.replace(
+        "name == 'mmcv._ext'", "name == 'mmcv' or name.startswith('mmcv.')"))
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    proc = subprocess.run([sys.executable, '-c', 'import mmkd_plugins'], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith('ImportError: mmkd-plugins needs mmcv')
+    assert 'mmkd-plugins[lite]' in last and 'mmkd-plugins[detection]' in last
