@@ -290,12 +290,10 @@ def report(settings):
         directions = directions_text(res)
         with open(osp.join(settings.results, 'directions.md'), 'w') as f:
             f.write(directions + '\n')
-        # the full table lives in the lab's README only; the directions at a glance also in
-        # the user's README
+        # the table and the claims live in the lab's README; the user's README summarises them
         lab = osp.join(REPO, 'benchmarks', 'accuracy', 'README.md')
         replace_block(lab, block, text)
-        for readme in (osp.join(REPO, 'README.md'), lab):
-            replace_block(readme, block.replace('table', 'directions'), directions)
+        replace_block(lab, block.replace('table', 'directions'), directions)
         # the diagnosis tool on every committed (row, seed), and the noise floor it judges by
         for row, asked, met in diagnosis.write(settings.results, settings.protocol):
             print(f'[table] diagnosis of {row}: asked {asked}: {"met" if met else "NOT MET"}')
