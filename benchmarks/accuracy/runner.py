@@ -6,6 +6,7 @@ rows need (teachers, IE-KD stage 1, the TAKD assistant) are retrained into the w
 missing.
 """
 import datetime
+import hashlib
 import json
 import os
 import os.path as osp
@@ -37,6 +38,24 @@ def machine():
     gpu = (f'GPU {torch.cuda.get_device_name(0)}' if torch.cuda.is_available() else 'no GPU')
     return (f'{platform.node()}: {os.cpu_count()} CPU cores, {gpu}, '
             f'torch threads {torch.get_num_threads()}')
+
+
+def checkpoint_run(path):
+    """Which run a checkpoint (a teacher, IE-KD's stage 1, TAKD's assistant) comes from: the
+    first 12 hex digits of its file's sha256, and its epoch (None for an exported state dict).
+
+    Training on CPU is not bitwise repeatable: seed 1's teacher retrained on 2026-12-05 scores
+    85.04 % on the test images where its result file (an earlier run) says 85.47 %. Two rows of
+    one seed share a teacher only when this matches; a missing checkpoint gives None."""
+    if not path or not osp.isfile(path):
+        return None
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    ckpt = torch.load(path, map_location='cpu', weights_only=False)
+    epoch = (ckpt.get('meta') or {}).get('epoch') if isinstance(ckpt, dict) else None
+    return dict(sha256=digest.hexdigest()[:12], epoch=epoch)
 
 
 def set_data_root(cfg, data_root):
@@ -301,6 +320,10 @@ class Table:
             train_loss_curve=hook.loss_curve, reliability=reliability(runner),
             diagnostics=diagnostics,  # DistillDiagnosticsHook: one dict per validation
             train_s=round(seconds, 1),
+            teacher_run=checkpoint_run(model.get('teacher_ckpt')),
+            stage1_run=checkpoint_run(
+                (((model.get('distiller') or {}).get('connectors') or {})
+                 .get('teacher_factor') or {}).get('stage1_checkpoint')),
             protocol=dict(name=protocol, config=protocol_config(ROWS[key][1], protocol),
                           n_train=len(runner.train_dataloader.dataset),
                           epochs=cfg.train_cfg.max_epochs,
