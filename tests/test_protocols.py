@@ -193,6 +193,27 @@ def test_directions_table_from_results():
     assert '-0.80 [' in below and '| yes (the 95 % interval is below)' in below
 
 
+def test_directions_say_whether_a_pair_shares_its_teacher_run():
+    def with_teacher(top1, sha):
+        return dict(_run(top1, 99.0), teacher_run=dict(sha256=sha, epoch=300))
+    res = {'resnet8x0.5': {s: _run(80.0, 99.0) for s in range(4)},
+           'at': {0: _run(80.5, 99.0), 1: with_teacher(80.6, 'aa'), 2: with_teacher(80.4, 'bb'),
+                  3: with_teacher(80.5, 'cc')},
+           'ieat': {0: with_teacher(81.0, 'zz'), 1: with_teacher(81.2, 'aa'),
+                    2: with_teacher(81.1, 'bb'), 3: with_teacher(80.9, 'dd')},
+           'kd': {s: _run(81.0, 99.0) for s in range(4)},
+           'takd': {s: with_teacher(81.2, 'ee') for s in range(4)}}
+    lines = directions_text(res).splitlines()
+    ieat = next(line for line in lines if 'IE-AT > AT' in line)
+    assert ('; teacher run: one on seeds [1, 2], different on seeds [3], not recorded on '
+            'seeds [0] |') in ieat
+    # against the student alone, or TAKD (its teacher is the assistant by design): no note
+    assert 'teacher run' not in next(line for line in lines if line.startswith('| AT |'))
+    assert 'teacher run' not in next(line for line in lines if line.startswith('| TAKD |'))
+    # no row recorded its teacher: no note
+    assert 'teacher run' not in next(line for line in lines if line.startswith('| Hinton KD |'))
+
+
 def test_verdict_reads_the_claimed_side():
     assert verdict([1.0, 1.2, 0.8]).startswith('yes (the 95 % interval is above)')
     assert verdict([1.0, 1.2, 0.8], sign=-1).startswith('no (the 95 % interval is above)')

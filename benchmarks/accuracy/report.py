@@ -9,7 +9,8 @@ import statistics
 from mmkd_plugins.evaluation.distill_report import t_interval
 
 from . import diagnosis, model_zoo
-from .protocol import DEFAULT_PROTOCOL, PROTOCOLS, REPO, ROWS, load_results, metric_key
+from .protocol import (DEFAULT_PROTOCOL, PROTOCOLS, REPO, ROWS, TEACHERS, load_results,
+                       metric_key)
 
 
 def mean_sd(vals):
@@ -219,6 +220,26 @@ def claim_value(res, key, seed, metric):
     return res[key][seed]['metrics'][metric_key(key) if metric == 'top1' else metric]
 
 
+def teacher_note(res, row, other, seeds):
+    """Whether the pair's runs of each seed were distilled from one teacher run (the result
+    files' ``teacher_run``: CPU training is not bitwise repeatable, so a retrained teacher is
+    another run). '' unless both rows distil from one teacher row's final checkpoint and one
+    of them recorded its run; a shared seed with differing teachers still pairs the seed (the
+    interval then holds the teacher's variation too)."""
+    distils = all(ROWS[k][2] in ('kd', 'iekd') for k in (row, other))
+    if not distils or TEACHERS[row] != TEACHERS[other]:
+        return ''
+    runs = {s: [res[k][s].get('teacher_run') for k in (row, other)] for s in seeds}
+    if not any(any(r) for r in runs.values()):
+        return ''
+    same = [s for s, (a, b) in runs.items() if a and b and a['sha256'] == b['sha256']]
+    differ = [s for s, (a, b) in runs.items() if a and b and a['sha256'] != b['sha256']]
+    unknown = [s for s, (a, b) in runs.items() if not (a and b)]
+    parts = [f'{what} on seeds {which}' for what, which in
+             (('one', same), ('different', differ), ('not recorded', unknown)) if which]
+    return '; teacher run: ' + ', '.join(parts)
+
+
 def directions_text(res):
     """The seed papers' claims (:data:`DIRECTIONS`) at a glance, from the results: the paired
     difference with its 95 % interval over seeds (PS-KD's ECE: also the ratio per seed), the
@@ -238,6 +259,7 @@ def directions_text(res):
         here = name + (f'{d[0]:+.2f} (seed {seeds[0]})' if len(d) == 1 else
                        f'{mean_ci(d)} ({", ".join(f"{v:+.2f}" for v in d)}; seeds {seeds})')
         here += f'; {ROWS[c.row][0].split(" (")[0]} vs {ROWS[other][0].split(" (")[0]}'
+        here += teacher_note(res, c.row, other, seeds)
         if c.metric == 'ECE':
             ratios = [claim_value(res, c.row, s, 'ECE') / claim_value(res, other, s, 'ECE')
                       for s in seeds]
