@@ -20,8 +20,12 @@ augmentation, at every validation), ``epochs`` (the epoch of each validation; ab
 5k files, whose validations are every epoch), ``train_loss_curve`` (mean training loss since the
 previous validation; absent from the 5k files), ``reliability`` (10 equal-width confidence bins
 of the final model on the test set), ``diagnostics`` (what ``DistillDiagnosticsHook`` measured
-at each validation; absent from the files written before the hook), ``train_s`` and
-``protocol`` (name, config, n_train, epochs, student, teacher, git commit, machine, date).
+at each validation; absent from the files written before the hook), ``train_s``,
+``teacher_run`` and ``stage1_run`` (sha256 prefix and epoch of the teacher / IE-KD stage-1
+checkpoint the run used, None without one; absent from files written before 2026-12-05, and
+recorded from the work folder for that day's earlier ones: CPU training is not bitwise
+repeatable, so a retrained teacher is another run) and ``protocol`` (name, config, n_train,
+epochs, student, teacher, git commit, machine, date).
 
 This module imports nothing of mmengine: the report and the model-zoo writer read the committed
 results without a training stack.
