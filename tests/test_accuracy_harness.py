@@ -232,27 +232,29 @@ def test_smoke_larger_student_distils_from_the_resnet8x05_row(tmp_path):
     s1 = torch.load(work / 'iekd_stage1_resnet8x0.5' / 'seed0' / 'epoch_2.pth',
                     map_location='cpu', weights_only=False)['state_dict']
     assert s1['auto_encoder.encoder.1.weight'].shape[1] == 32  # resnet8x0.5's layer3
-    # the teacher and stage-1 runs it used, by file digest and epoch
+    # the teacher and stage-1 runs it used, by file digest
     import hashlib
 
     def sha(path):
         return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     assert r['teacher_run'] == dict(sha256=sha(work / 'resnet8x0.5' / 'seed0' / 'epoch_2.pth'),
-                                    epoch=2)
+                                    file='epoch_2.pth')
     assert r['stage1_run'] == dict(
-        sha256=sha(work / 'iekd_stage1_resnet8x0.5' / 'seed0' / 'epoch_2.pth'), epoch=2)
+        sha256=sha(work / 'iekd_stage1_resnet8x0.5' / 'seed0' / 'epoch_2.pth'),
+        file='epoch_2.pth')
 
 
-def test_checkpoint_run_names_the_file_and_its_epoch(tmp_path):
+def test_checkpoint_run_names_the_file_and_its_digest(tmp_path):
     import hashlib
 
     from benchmarks.accuracy.runner import checkpoint_run
     trained = tmp_path / 'epoch_300.pth'
     torch.save(dict(state_dict={'w': torch.ones(2)}, meta=dict(epoch=300)), trained)
     run = checkpoint_run(str(trained))
-    assert run == dict(sha256=hashlib.sha256(trained.read_bytes()).hexdigest()[:12], epoch=300)
-    exported = tmp_path / 'student.pth'  # TAKD's assistant: a plain state dict
-    torch.save({'w': torch.ones(2)}, exported)
-    assert checkpoint_run(str(exported))['epoch'] is None
-    assert checkpoint_run(str(exported))['sha256'] != run['sha256']
+    assert run == dict(sha256=hashlib.sha256(trained.read_bytes()).hexdigest()[:12],
+                       file='epoch_300.pth')
+    retrained = tmp_path / 'again' / 'epoch_300.pth'  # another run: other weights
+    retrained.parent.mkdir()
+    torch.save(dict(state_dict={'w': torch.ones(2) + 1e-6}, meta=dict(epoch=300)), retrained)
+    assert checkpoint_run(str(retrained))['sha256'] != run['sha256']
     assert checkpoint_run(str(tmp_path / 'missing.pth')) is None and checkpoint_run(None) is None

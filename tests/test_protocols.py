@@ -195,7 +195,7 @@ def test_directions_table_from_results():
 
 def test_directions_say_whether_a_pair_shares_its_teacher_run():
     def with_teacher(top1, sha):
-        return dict(_run(top1, 99.0), teacher_run=dict(sha256=sha, epoch=300))
+        return dict(_run(top1, 99.0), teacher_run=dict(sha256=sha, file='epoch_300.pth'))
     res = {'resnet8x0.5': {s: _run(80.0, 99.0) for s in range(4)},
            'at': {0: _run(80.5, 99.0), 1: with_teacher(80.6, 'aa'), 2: with_teacher(80.4, 'bb'),
                   3: with_teacher(80.5, 'cc')},

@@ -21,7 +21,7 @@ augmentation, at every validation), ``epochs`` (the epoch of each validation; ab
 previous validation; absent from the 5k files), ``reliability`` (10 equal-width confidence bins
 of the final model on the test set), ``diagnostics`` (what ``DistillDiagnosticsHook`` measured
 at each validation; absent from the files written before the hook), ``train_s``,
-``teacher_run`` and ``stage1_run`` (sha256 prefix and epoch of the teacher / IE-KD stage-1
+``teacher_run`` and ``stage1_run`` (sha256 prefix and file name of the teacher / IE-KD stage-1
 checkpoint the run used, None without one; absent from files written before 2026-12-05, and
 recorded from the work folder for that day's earlier ones: CPU training is not bitwise
 repeatable, so a retrained teacher is another run) and ``protocol`` (name, config, n_train,
