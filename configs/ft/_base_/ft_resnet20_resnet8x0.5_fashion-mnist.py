@@ -4,14 +4,14 @@
 # reconstruction -- IE-KD's stage 1, the same auto-encoder and optimiser there and here
 # (configs/iekd/iekd-stage1_*) -- then the student's layer3 map through a translator (mmrazor's
 # Translator) pulled to the paraphraser's factor by mmrazor's FTLoss (L1 of the L2-normalised
-# factors), L = CE + 500 L_FT. The factor: half the student's width (16), as IE-KD's.
-_base_ = ['../../_base_/distill/resnet20_resnet8x0.5_fashion-mnist.py']
+# factors; the term in ./ft_term.py, shared with IE-FT), L = CE + 500 L_FT. The factor: half the
+# student's width (16), as IE-KD's.
+_base_ = ['../../_base_/distill/resnet20_resnet8x0.5_fashion-mnist.py', './ft_term.py']
 
 feature = 'backbone.layer3'  # matched stage of student and teacher (7 x 7 on Fashion-MNIST)
 student_channels = 32
 teacher_channels = 64
 factor_channels = 16
-ft_weight = 500.0  # config/ft/cifar100/resnet56-20.yaml: loss_weight 500
 
 model = dict(
     distiller=dict(
@@ -23,9 +23,5 @@ model = dict(
             # the paraphraser's encoder, frozen, read from the stage-1 checkpoint
             teacher_factor=dict(type='IETeacherFactor', in_channels=teacher_channels,
                                 factor_channels=factor_channels)),
-        distill_losses=dict(loss_ft=dict(type='FTLoss', loss_weight=ft_weight)),
-        loss_forward_mappings=dict(
-            loss_ft=dict(
-                s_feature=dict(from_student=True, recorder='feat', connector='translator'),
-                t_feature=dict(from_student=False, recorder='feat',
-                               connector='teacher_factor')))))
+        distill_losses={{_base_.ft_distill_losses}},
+        loss_forward_mappings={{_base_.ft_loss_forward_mappings}}))
