@@ -2,7 +2,8 @@
 method's part, the protocol's keys live in the protocol only, and a method's fashion-mnist-1k and
 -5k configs differ by their protocol line alone; the harness finds a row's config by protocol
 and refuses a row a protocol lacks; the report's paired interval and Δtest-vs-Δtrain line
-against hand values."""
+against hand values; the hand-written claims reading quotes only intervals the committed
+directions tables hold."""
 import glob
 import os.path as osp
 import re
@@ -237,3 +238,31 @@ def test_pskd_memory_entropy_reads_the_committed_curve():
         assert late and max(late) < 0.06
         assert alpha == sorted(alpha) and alpha[-1] == pytest.approx(0.8, abs=1e-6)
     assert pskd_memory_entropy({'pskd': {0: {'diagnostics': []}}}) == {}
+
+
+def _intervals(text):
+    """Every 'mean [lo, hi]' quoted in ``text``, its minus signs as the report writes them."""
+    text = re.sub(r'\s+', ' ', text.replace('\u2212', '-'))
+    return set(re.findall(r'[+-]\d+\.\d\d \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\]', text))
+
+
+def test_the_claims_reading_quotes_the_committed_directions():
+    """README's claims summary and the accuracy README's claims reading are written by hand; each
+    paired interval they quote is one that a protocol's directions table (rebuilt by
+    `run_table --report-only`) holds now: a rebuilt table with a stale reading fails here."""
+    results = osp.join(REPO, 'benchmarks', 'accuracy', 'results')
+    tables = ''.join(open(osp.join(results, p, 'directions.md')).read() for p in PROTOCOLS
+                     if osp.isfile(osp.join(results, p, 'directions.md')))
+    committed = _intervals(tables)
+    assert committed, 'no directions table with a paired interval'
+    for path, block in ((osp.join(REPO, 'README.md'), 'claims-summary'),
+                        (osp.join(REPO, 'benchmarks', 'accuracy', 'README.md'),
+                         'claims-reading')):
+        text = open(path).read()
+        reading = text.split(f'<!-- {block}:begin -->')[1].split(f'<!-- {block}:end -->')[0]
+        quoted = _intervals(reading)
+        assert quoted, f'{block} in {path} quotes no interval'
+        stale = sorted(quoted - committed)
+        assert not stale, (f'{osp.relpath(path, REPO)} ({block}) quotes intervals no directions '
+                           f'table holds now: {stale}; update the reading from '
+                           'benchmarks/accuracy/results/*/directions.md')
