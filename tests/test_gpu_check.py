@@ -172,12 +172,18 @@ def _wheels(*args):
                           capture_output=True, text=True)
 
 
-def test_wheel_helper_prints_the_offline_download():
+@pytest.fixture(scope='module')
+def printed_download():
+    """The helper's --print output (one subprocess: each loads the whole stack, ~7 s)."""
     proc = _wheels('whl', '--print', '--python-version', '3.12')
-    assert proc.returncode == 0
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_wheel_helper_prints_the_offline_download(printed_download):
     for part in ('--no-deps', '--only-binary=:all:', '--python-version 3.12', 'mmcv-lite==2.1.0',
                  'mmengine==0.10.7', 'mmpretrain==1.2.0', 'mmrazor==1.0.0', 'model-index=='):
-        assert part in proc.stdout
+        assert part in printed_download
 
 
 @needs_data
@@ -190,8 +196,8 @@ def test_import_closure_guard_passes_and_fails_without_a_carried_package():
     assert proc.returncode == 1 and 'modelindex' in proc.stderr, proc.stderr[-3000:]
 
 
-def test_wheel_helper_check_names_what_is_missing_or_too_large(tmp_path):
-    packages = _wheels('whl', '--print').stdout.split(' -d whl ')[1].split()
+def test_wheel_helper_check_names_what_is_missing_or_too_large(tmp_path, printed_download):
+    packages = printed_download.split(' -d whl ')[1].split()
     for spec in packages[1:]:  # one wheel missing: named
         (tmp_path / f"{spec.split('==')[0].replace('-', '_')}-1.0-py3-none-any.whl").write_bytes(
             b'x' * 1000)
