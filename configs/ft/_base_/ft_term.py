@@ -1,5 +1,6 @@
-# Factor transfer's distillation term (Kim et al., NeurIPS 2018, Eq. 3), the one part FT and IE-FT
-# share: mmrazor's FTLoss (L1 distance of the L2-normalised factors) between the student's map
+# Factor transfer's distillation term (Kim et al., NeurIPS 2018: L_FT, the p-norm of the
+# normalised factors' difference), the one part FT and IE-FT share: mmrazor's FTLoss (L1
+# distance of the L2-normalised factors) between the student's map
 # through the connector `translator` and the teacher's through `teacher_factor` (the frozen
 # paraphraser's encoder), both read from the recorder `feat`. The configs that take it in
 # (configs/ft/_base_/ft_*, configs/iekd/_base_/iekd-ft_*) define those two connectors and recorder
