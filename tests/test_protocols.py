@@ -259,6 +259,8 @@ def test_the_claims_reading_quotes_the_committed_directions():
                         (osp.join(REPO, 'benchmarks', 'accuracy', 'README.md'),
                          'claims-reading')):
         text = open(path).read()
+        assert f'<!-- {block}:begin -->' in text and f'<!-- {block}:end -->' in text, (
+            f'{osp.relpath(path, REPO)} lacks its <!-- {block}:begin/end --> markers')
         reading = text.split(f'<!-- {block}:begin -->')[1].split(f'<!-- {block}:end -->')[0]
         quoted = _intervals(reading)
         assert quoted, f'{block} in {path} quotes no interval'
