@@ -201,12 +201,11 @@ def test_wheel_helper_check_names_what_is_missing_or_too_large(tmp_path, printed
     for spec in packages[1:]:  # one wheel missing: named
         (tmp_path / f"{spec.split('==')[0].replace('-', '_')}-1.0-py3-none-any.whl").write_bytes(
             b'x' * 1000)
-    proc = _wheels(str(tmp_path), '--check')
-    assert proc.returncode == 1 and packages[0] in proc.stderr
+    proc = _wheels(str(tmp_path), '--check')  # one wheel and the data missing: both named at
+    assert proc.returncode == 1 and packages[0] in proc.stderr  # once, the data with its source
+    assert 'fashion-mnist lacks' in proc.stderr and '/usr/share/datasets' in proc.stderr
     name = packages[0].split('==')[0].replace('-', '_')
     (tmp_path / f'{name}-1.0-py3-none-any.whl').write_bytes(b'x')
-    proc = _wheels(str(tmp_path), '--check')  # the data missing: named, with where it comes from
-    assert proc.returncode == 1 and 'fashion-mnist lacks' in proc.stderr
     (tmp_path / 'fashion-mnist').mkdir()
     for f in ('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz',
               't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'):

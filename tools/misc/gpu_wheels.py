@@ -77,21 +77,24 @@ def folder_mib(path):
 
 def check(wheel_dir, max_mib):
     """Raise ToolError unless every package has its wheel, the data is there and the folder
-    fits; returns the folder's size in MiB."""
+    fits, naming every problem at once (one line); returns the folder's size in MiB."""
+    problems = []
     wheels = [osp.basename(w).lower() for w in glob.glob(osp.join(wheel_dir, '*.whl'))]
     missing = [p for p in PACKAGES
                if not any(w.startswith(p.split('==')[0].replace('-', '_') + '-') for w in wheels)]
     if missing:
-        raise ToolError(f'{wheel_dir}: no wheel for {missing}; run python '
+        problems.append(f'{wheel_dir}: no wheel for {missing}; run python '
                         f'tools/misc/gpu_wheels.py {wheel_dir}')
     data = [f for f in DATA_FILES if not osp.isfile(osp.join(wheel_dir, 'fashion-mnist', f))]
     if data:
-        raise ToolError(f'{wheel_dir}/fashion-mnist lacks {data}; run python '
+        problems.append(f'{wheel_dir}/fashion-mnist lacks {data}; run python '
                         f'tools/misc/gpu_wheels.py {wheel_dir} (copies them from {DATA_ROOT})')
     size = folder_mib(wheel_dir)
     if size > max_mib:
-        raise ToolError(f'{wheel_dir} holds {size:.1f} MiB, over --max-mib {max_mib:g}: remove '
+        problems.append(f'{wheel_dir} holds {size:.1f} MiB, over --max-mib {max_mib:g}: remove '
                         'what tools/gpu_check.sh does not need (extra wheels)')
+    if problems:
+        raise ToolError('; '.join(problems))
     return size
 
 
