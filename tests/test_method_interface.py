@@ -206,13 +206,23 @@ def record(name, work):
                 distill_off=off)
 
 
-def _close(a, b, rel):
+# Another CPU's kernels move the recorded values: on 2026-12-05's 2-core VM (AMD EPYC, AVX-512)
+# the first steps' losses by up to 6e-4 relative (IE-DML's peer KD of 0.09 after one step)
+# and PS-KD's ECE of 0.28 % (a small difference of sums) by 0.005 pt; a changed loss, target or
+# temperature moves them by far more (the test's own 0.5 % check below must fail).
+REL = 2e-3
+ECE_ABS = 0.05  # ECE and target ECE, in percent
+
+
+def _close(a, b, key=''):
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k], rel) for k in a)
+        return a.keys() == b.keys() and all(_close(a[k], b[k], k) for k in a)
     if isinstance(a, list):
-        return len(a) == len(b) and all(_close(x, y, rel) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_close(x, y, key) for x, y in zip(a, b))
     if isinstance(a, float):
-        return a == pytest.approx(b, rel=rel, abs=1e-9)
+        if 'ece' in key.rsplit('/', 1)[-1]:
+            return a == pytest.approx(b, rel=REL, abs=ECE_ABS)
+        return a == pytest.approx(b, rel=REL, abs=1e-9)
     return a == b
 
 
@@ -220,9 +230,13 @@ def _close(a, b, rel):
 @pytest.mark.parametrize('name', REFERENCE_FAMILIES)
 def test_losses_and_diagnostics_are_those_before_the_interface(name, tmp_path):
     """Equal on the machine that recorded them (2026-12-04, the 2-core VM: bit for bit, all 17
-    families); here within 1e-5 relative, for another CPU's kernels."""
+    families); on another CPU within ``REL`` relative (ECE: ``ECE_ABS`` pt), tight enough that
+    the first iteration's loss moved by 0.5 % fails."""
     with open(REFERENCE) as f:
         reference = json.load(f)[name]
     got = json.loads(json.dumps(record(name, str(tmp_path))))
     for part in ('iters', 'diagnostics', 'diag_scalars', 'distill_off'):
-        assert _close(got[part], reference[part], 1e-5), (part, got[part], reference[part])
+        assert _close(got[part], reference[part]), (part, got[part], reference[part])
+    moved = copy.deepcopy(reference['iters'])
+    moved[0]['loss'] *= 1.005
+    assert not _close(got['iters'], moved)
